@@ -1,0 +1,22 @@
+import type { z } from 'zod';
+import { appMethods } from './methods/app.js';
+
+/**
+ * Every request the renderer can make: name → params schema and result schema.
+ * The router, the preload bridge and the renderer client are all typed from this table.
+ */
+export const methods = {
+  ...appMethods,
+} as const;
+
+export type Methods = typeof methods;
+export type MethodName = keyof Methods;
+/** What a caller passes (before defaults). */
+export type Params<M extends MethodName> = z.input<Methods[M]['params']>;
+/** What a handler receives, after validation. */
+export type ParsedParams<M extends MethodName> = z.output<Methods[M]['params']>;
+export type Result<M extends MethodName> = z.output<Methods[M]['result']>;
+
+export function isMethodName(name: unknown): name is MethodName {
+  return typeof name === 'string' && Object.hasOwn(methods, name);
+}
