@@ -25,7 +25,7 @@ function fakeIpc(router: Router) {
 }
 
 const router = new Router(methods, {
-  'app.about': () => ({ name: 'Nexus Desktop', version: '1.0.0', platform: 'linux', arch: 'x64', runtime: 'electron', parts: [] }),
+  'app.about': () => ({ name: 'Nexus Desktop', version: '1.0.0', platform: 'linux', arch: 'x64', runtime: 'electron' as const, parts: [] }),
 }, createLogger('test', { sink: () => undefined }));
 
 describe('preload bridge', () => {

@@ -15,7 +15,7 @@ import type { BrowserServer } from './server.js';
 const log = createLogger('test', { sink: () => undefined });
 const hub = new EventHub(log);
 const router = new Router(methods, {
-  'app.about': () => ({ name: 'Nexus Desktop', version: '9.9.9', platform: 'linux', arch: 'x64', runtime: 'browser', parts: [] }),
+  'app.about': () => ({ name: 'Nexus Desktop', version: '9.9.9', platform: 'linux', arch: 'x64', runtime: 'browser' as const, parts: [] }),
 }, log);
 
 let server: BrowserServer;

@@ -86,7 +86,7 @@ describe('Router', () => {
   });
 
   it('serves the real contract', async () => {
-    const app = new Router(methods, { 'app.about': () => ({ name: 'n', version: '1', platform: 'linux', arch: 'x64', runtime: 'browser', parts: [] }) }, log);
+    const app = new Router(methods, { 'app.about': () => ({ name: 'n', version: '1', platform: 'linux', arch: 'x64', runtime: 'browser' as const, parts: [] }) }, log);
     expect(await app.call('app.about', {})).toMatchObject({ ok: true, result: { name: 'n' } });
     expect(await app.call('app.about', { x: 1 })).toMatchObject({ ok: false, error: { code: 'invalid_request', field: 'x' } });
   });
