@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { methods } from '../../shared/contract/methods.js';
+import type { methods } from '../../shared/contract/methods.js';
 import type { MethodName, ParsedParams, Result } from '../../shared/contract/methods.js';
 import type { Reply } from '../../shared/contract/wire.js';
 import { NexusError } from '../../shared/errors.js';
