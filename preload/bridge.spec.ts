@@ -1,15 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { typedApi } from '../shared/contract/client.js';
-import { methods } from '../shared/contract/methods.js';
+import { appMethods } from '../shared/contract/methods/app.js';
 import { IPC_EVENT, IPC_INVOKE } from '../shared/contract/wire.js';
 import { NexusError } from '../shared/errors.js';
 import { createLogger } from '../main/log/logger.js';
 import { Router } from '../main/rpc/router.js';
+import type { CallTarget } from '../main/rpc/router.js';
 import { createBridge } from './bridge.js';
 import type { IpcLike } from './bridge.js';
 
 // Electron's ipcRenderer cannot exist under Node: this thin stand-in routes to the real Router.
-function fakeIpc(router: Router) {
+function fakeIpc(router: CallTarget) {
   const sent: string[] = [];
   let onEvent: ((e: unknown, ...args: unknown[]) => void) | null = null;
   const ipc: IpcLike = {
@@ -24,7 +25,7 @@ function fakeIpc(router: Router) {
   return { ipc, sent, push: (event: string, payload: unknown) => onEvent?.({}, event, payload) };
 }
 
-const router = new Router(methods, {
+const router = new Router(appMethods, {
   'app.about': () => ({ name: 'Nexus Desktop', version: '1.0.0', platform: 'linux', arch: 'x64', runtime: 'electron' as const, parts: [] }),
 }, createLogger('test', { sink: () => undefined }));
 

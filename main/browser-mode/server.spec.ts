@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { methods } from '../../shared/contract/methods.js';
+import { appMethods } from '../../shared/contract/methods/app.js';
 import type { ServerFrame } from '../../shared/contract/wire.js';
 import { MAX_MESSAGE_BYTES } from '../../shared/contract/wire.js';
 import { createLogger } from '../log/logger.js';
@@ -14,7 +14,7 @@ import type { BrowserServer } from './server.js';
 
 const log = createLogger('test', { sink: () => undefined });
 const hub = new EventHub(log);
-const router = new Router(methods, {
+const router = new Router(appMethods, {
   'app.about': () => ({ name: 'Nexus Desktop', version: '9.9.9', platform: 'linux', arch: 'x64', runtime: 'browser' as const, parts: [] }),
 }, log);
 

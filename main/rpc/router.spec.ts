@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { NexusError } from '../../shared/errors.js';
 import { text } from '../../shared/contract/fields.js';
-import { methods } from '../../shared/contract/methods.js';
+import { appMethods } from '../../shared/contract/methods/app.js';
 import { createLogger } from '../log/logger.js';
 import { Router } from './router.js';
 
@@ -86,7 +86,7 @@ describe('Router', () => {
   });
 
   it('serves the real contract', async () => {
-    const app = new Router(methods, { 'app.about': () => ({ name: 'n', version: '1', platform: 'linux', arch: 'x64', runtime: 'browser' as const, parts: [] }) }, log);
+    const app = new Router(appMethods, { 'app.about': () => ({ name: 'n', version: '1', platform: 'linux', arch: 'x64', runtime: 'browser' as const, parts: [] }) }, log);
     expect(await app.call('app.about', {})).toMatchObject({ ok: true, result: { name: 'n' } });
     expect(await app.call('app.about', { x: 1 })).toMatchObject({ ok: false, error: { code: 'invalid_request', field: 'x' } });
   });

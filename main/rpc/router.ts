@@ -25,12 +25,17 @@ export function describeIssue(issue: z.core.$ZodIssue): { field: string; message
   return { field, message: `Invalid "${field}": ${issue.message}` };
 }
 
+/** What a transport needs: something that turns a request into a Reply. */
+export interface CallTarget {
+  call(method: unknown, params: unknown): Promise<Reply>;
+}
+
 /**
  * Validates every request against the contract before a handler runs, validates every result
  * on the way out (so nothing the contract does not name, like a secret, leaks), and maps
  * failures to the error shape. Transports only move Replies.
  */
-export class Router<T extends MethodTable = typeof methods> {
+export class Router<T extends MethodTable = typeof methods> implements CallTarget {
   constructor(
     private readonly table: T,
     private readonly handlers: TableHandlers<T>,

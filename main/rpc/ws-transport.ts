@@ -7,13 +7,13 @@ import { ClientFrame, MAX_MESSAGE_BYTES } from '../../shared/contract/wire.js';
 import type { ServerFrame } from '../../shared/contract/wire.js';
 import type { EventName } from '../../shared/contract/events.js';
 import { EventHub } from './event-hub.js';
-import type { Router } from './router.js';
+import type { CallTarget } from './router.js';
 import type { Logger } from '../log/logger.js';
 
 export const WS_PATH = '/rpc';
 
 export interface WsTransportOptions {
-  router: Router;
+  router: CallTarget;
   hub: EventHub;
   token: string;
   /** Origins a browser page may connect from (the page this server serves). */

@@ -1,5 +1,8 @@
 import type { z } from 'zod';
 import { appMethods } from './methods/app.js';
+import { configMethods } from './methods/config.js';
+import { repoMethods } from './methods/repos.js';
+import { workspaceMethods } from './methods/workspaces.js';
 
 /**
  * Every request the renderer can make: name → params schema and result schema.
@@ -7,6 +10,9 @@ import { appMethods } from './methods/app.js';
  */
 export const methods = {
   ...appMethods,
+  ...configMethods,
+  ...repoMethods,
+  ...workspaceMethods,
 } as const;
 
 export type Methods = typeof methods;

@@ -84,7 +84,7 @@ export const Workspace = z.strictObject({
 });
 export type Workspace = z.infer<typeof Workspace>;
 
-export const CreateStep = z.enum(['validate', 'worktree', 'image', 'container', 'ssh', 'sync', 'ready']);
+export const CreateStep = z.enum(['validate', 'worktree', 'image', 'container', 'ssh', 'files', 'sync', 'ready']);
 export type CreateStep = z.infer<typeof CreateStep>;
 
 export const Progress = z.strictObject({
