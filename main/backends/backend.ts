@@ -55,6 +55,11 @@ export interface Backend {
   list(): Promise<BackendInstance[]>;
   /** The SSH endpoint of a running instance. */
   endpoint(instanceId: string): Promise<SshEndpoint>;
+  /**
+   * Pushes changes the backend itself reports (Docker's event stream), as the workspace id whose
+   * instance changed. Backends without events leave this out and are polled instead.
+   */
+  watch?(onChange: (workspaceId: string) => void): () => void;
 }
 
 /** Labels every backend puts on its instances (the backends are the source of truth). */

@@ -219,6 +219,57 @@ export class DockerBackend implements Backend {
     );
   }
 
+  /**
+   * Follows the engine's event stream for this home's containers (started, died, removed), so a
+   * container stopped or crashed outside Nexus shows on its card at once, with no polling.
+   * The stream is reopened with backoff when the engine goes away.
+   */
+  watch(onChange: (workspaceId: string) => void): () => void {
+    let stopped = false;
+    let retryMs = 1_000;
+    let current: NodeJS.ReadableStream | null = null;
+    const open = async () => {
+      if (stopped) return;
+      try {
+        const stream = (await this.docker.getEvents({
+          filters: { type: ['container'], event: ['start', 'die', 'stop', 'destroy', 'oom'], label: [LABELS.id, ...this.ownLabels()] },
+        })) as NodeJS.ReadableStream;
+        current = stream;
+        retryMs = 1_000;
+        let buffered = '';
+        stream.on('data', (chunk: Buffer) => {
+          buffered += chunk.toString('utf8');
+          const lines = buffered.split('\n');
+          buffered = lines.pop() ?? '';
+          for (const line of lines) {
+            try {
+              const event = JSON.parse(line) as { Actor?: { Attributes?: Record<string, string> } };
+              const id = event.Actor?.Attributes?.[LABELS.id];
+              if (id) onChange(id);
+            } catch {
+              // A partial or foreign line: ignore it, the next event carries the state again.
+            }
+          }
+        });
+        stream.on('close', () => retry());
+        stream.on('error', () => retry());
+      } catch {
+        retry();
+      }
+    };
+    const retry = () => {
+      current = null;
+      if (stopped) return;
+      setTimeout(() => void open(), retryMs).unref();
+      retryMs = Math.min(retryMs * 2, 30_000);
+    };
+    void open();
+    return () => {
+      stopped = true;
+      (current as unknown as { destroy?: () => void } | null)?.destroy?.();
+    };
+  }
+
   /** Labels that mark containers as this Nexus home's (so another home's are never adopted). */
   private ownLabels(): string[] {
     return Object.entries(this.options.extraLabels ?? {}).map(([k, v]) => `${k}=${v}`);

@@ -72,6 +72,21 @@ describe.skipIf(!parts.ok)('Docker workspaces end to end', () => {
     expect(events.of('workspace.removed')).toEqual([{ id: ws.id }]);
   });
 
+  it('sees a container stopped outside Nexus at once, and wakes it when something runs in it', async () => {
+    const ws = await call(app, 'workspaces.create', { repo, name: 'outside', backend: 'docker' });
+    const events = recordEvents(app);
+    await run('docker', ['stop', '-t', '1', await containersOf(ws.id)]);
+    await expect.poll(async () => (await call(app, 'workspaces.get', { id: ws.id })).status, { timeout: 10_000 }).toBe('sleeping');
+    expect(events.of('notice').map((n) => n.title)).toContain('Workspace outside fell asleep.');
+
+    const out = await call(app, 'workspaces.exec', { id: ws.id, command: ['cat', 'README.md'] });
+    expect(out.stdout).toBe('# project\n');
+    const titles = events.of('notice').map((n) => n.title);
+    expect(titles.indexOf('Workspace outside is sleeping. Starting…')).toBeLessThan(titles.indexOf('Workspace started.'));
+    expect((await call(app, 'workspaces.get', { id: ws.id })).status).toBe('running');
+    await call(app, 'workspaces.delete', { id: ws.id });
+  });
+
   it.each([
     ['../x'],
     ['a;rm -rf ~'],
@@ -87,6 +102,24 @@ describe.skipIf(!parts.ok)('Docker workspaces end to end', () => {
     expect(err).toMatchObject({ code: 'invalid_request', field: 'name' });
     expect((err as Error).message).toMatch(/name/i);
     expect(await gitIn(repo, 'branch', '--list')).toBe(before);
+    expect(await call(app, 'workspaces.list', {})).toEqual([]);
+  });
+
+  it('cancels a create in flight and leaves nothing behind', async () => {
+    const events = recordEvents(app);
+    let cancelled: Promise<unknown> | null = null;
+    const off = app.hub.on('workspace.progress', (p) => {
+      if (p.step === 'ssh' && p.state === 'running' && !cancelled) cancelled = call(app, 'workspaces.cancelCreate', { id: p.workspaceId });
+    });
+    const err = await call(app, 'workspaces.create', { repo, name: 'cancelme', backend: 'docker' }).catch((e: Error & { code?: string }) => e);
+    off();
+    expect(await cancelled).toEqual({ cancelled: true });
+    expect(err).toMatchObject({ code: 'cancelled' });
+    const id = events.of('workspace.progress')[0]?.workspaceId ?? '';
+    expect(events.of('workspace.progress').at(-1)).toMatchObject({ state: 'cancelled' });
+    expect(await containersOf(id)).toBe('');
+    expect(await gitIn(repo, 'branch', '--list', 'nexus/cancelme')).toBe('');
+    expect(existsSync(join(home, 'worktrees', 'project', 'cancelme'))).toBe(false);
     expect(await call(app, 'workspaces.list', {})).toEqual([]);
   });
 

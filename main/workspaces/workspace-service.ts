@@ -45,6 +45,7 @@ export class WorkspaceService {
   /** Endpoints of running workspaces, so an exec does not ask the backend every time. */
   private readonly endpoints = new Map<string, SshEndpoint>();
   hooks: LifecycleHooks = {};
+  private readonly unwatch: Array<() => void> = [];
 
   constructor(private readonly deps: WorkspaceServiceDeps) {}
 
@@ -55,6 +56,13 @@ export class WorkspaceService {
     for (const [id, live] of result.live) this.live.set(id, live);
     const notice = (title: string, names: string[], level: 'info' | 'warning') =>
       names.length > 0 && this.deps.hub.emit('notice', { level, title, message: names.join(', '), workspaceId: null, key: `reconcile:${title}` });
+    for (const backend of this.deps.backends) {
+      const unwatch = backend.watch?.((id) => {
+        // Our own start/stop/delete report their result themselves; this is for changes from outside.
+        if (this.deps.state.workspace(id) && !this.mutex.busy(id) && !this.creating.has(id)) void this.refresh(id).catch(() => undefined);
+      });
+      if (unwatch) this.unwatch.push(unwatch);
+    }
     notice('Adopted workspaces found on the backends', result.adopted, 'info');
     notice('Cleaned up interrupted creates', result.rolledBack, 'info');
     notice('Workspaces whose container or sandbox is gone', result.missing, 'warning');
@@ -85,7 +93,12 @@ export class WorkspaceService {
     const current = this.live.get(id) ?? { status: 'unknown' as WorkspaceStatus, detail: null, sync: null, ttl: null };
     this.live.set(id, { ...current, ...patch });
     const record = this.deps.state.workspace(id);
-    if (record) this.deps.hub.emit('workspace.changed', toView(record, this.live.get(id)));
+    if (!record) return;
+    this.deps.hub.emit('workspace.changed', toView(record, this.live.get(id)));
+    // Straight from running to sleeping means the backend stopped it (a stop passes through `stopping`).
+    if (current.status === 'running' && patch.status === 'sleeping') {
+      this.deps.hub.emit('notice', { level: 'warning', title: `Workspace ${record.name} fell asleep.`, message: patch.detail ?? 'It stopped outside Nexus; running something in it starts it again.', workspaceId: id, key: `slept:${id}` });
+    }
   }
 
   async create(req: { repo: string; name: string; base?: string | undefined; backend?: BackendKind | undefined }): Promise<Workspace> {
@@ -263,6 +276,7 @@ export class WorkspaceService {
   }
 
   async dispose(): Promise<void> {
+    for (const stop of this.unwatch.splice(0)) stop();
     for (const controller of this.creating.values()) controller.abort();
     await this.deps.ssh.closeAll();
   }
