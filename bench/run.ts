@@ -2,6 +2,7 @@ export {};
 // `npm run bench -- <name>`: runs one benchmark and writes bench/results/<name>.json.
 const benches: Record<string, () => Promise<unknown>> = {
   docker: async () => (await import('./docker.js')).bench(),
+  sync: async () => (await import('./sync.js')).bench(),
 };
 
 const name = process.argv[2];

@@ -36,12 +36,18 @@ describe.skipIf(!parts.ok)('Docker workspaces end to end', () => {
     expect(ws.status).toBe('running');
     expect(ws.branch).toBe('nexus/life');
     const steps = events.of('workspace.progress').filter((p) => p.state === 'done').map((p) => p.step);
-    expect(steps).toEqual(expect.arrayContaining(['worktree', 'image', 'container', 'ssh', 'files', 'ready']));
+    expect(steps).toEqual(['worktree', 'image', 'container', 'ssh', 'files', 'sync', 'ready']);
 
     writeFileSync(join(ws.worktree, 'src', 'd0', 'f1.txt'), 'changed on the host\n');
+    // File sync carries the edit into the workspace, where git sees it against the base.
+    await expect
+      .poll(async () => (await call(app, 'workspaces.exec', { id: ws.id, command: ['cat', 'src/d0/f1.txt'] })).stdout, { timeout: 15_000 })
+      .toBe('changed on the host\n');
+    await expect.poll(async () => (await call(app, 'workspaces.get', { id: ws.id })).sync?.status, { timeout: 15_000 }).toBe('watching');
     const status = await call(app, 'workspaces.exec', { id: ws.id, command: ['git', 'status', '--short', '--branch'] });
     expect(status.exitCode).toBe(0);
     expect(status.stdout).toContain('## nexus/life');
+    expect(status.stdout).toContain(' M src/d0/f1.txt');
     const files = await call(app, 'workspaces.exec', { id: ws.id, command: ['ls', 'src/d0'] });
     expect(files.stdout).toContain('f19.txt');
 

@@ -6,7 +6,7 @@ import { createApp } from '../app/create-app.js';
 import { nexusPaths } from '../config/paths.js';
 import { run } from '../process/run.js';
 import { call } from '../../testing/app-client.js';
-import { removeLabelledContainers } from '../../testing/fixtures/docker.js';
+import { removeLabelledContainers, stopMutagenDaemon } from '../../testing/fixtures/docker.js';
 import { gitIn, makeRepo } from '../../testing/fixtures/git-repo.js';
 import { SocketProxy } from '../../testing/fixtures/socket-proxy.js';
 import { tempHome } from '../../testing/fixtures/temp-home.js';
@@ -44,7 +44,10 @@ const containersOf = async (id: string) => (await run('docker', ['ps', '-aq', '-
 
 describe.skipIf(!parts.ok)('reconcile at startup', () => {
   afterAll(async () => {
-    for (const h of homes) await removeLabelledContainers({ home: h });
+    for (const h of homes) {
+      await stopMutagenDaemon(h);
+      await removeLabelledContainers({ home: h });
+    }
   });
 
   it.each([['container'], ['ssh']])('rolls back a create killed after the %s step, leaving no orphan', async (step) => {

@@ -32,6 +32,8 @@ export interface LifecycleHooks {
   afterStart?: (record: WorkspaceRecord, endpoint: SshEndpoint) => Promise<void>;
   beforeStop?: (record: WorkspaceRecord) => Promise<void>;
   beforeDelete?: (record: WorkspaceRecord) => Promise<void>;
+  /** The backend stopped it by itself (auto-stop, crash, `docker stop`). */
+  afterSlept?: (record: WorkspaceRecord) => Promise<void>;
 }
 
 /**
@@ -97,6 +99,7 @@ export class WorkspaceService {
     this.deps.hub.emit('workspace.changed', toView(record, this.live.get(id)));
     // Straight from running to sleeping means the backend stopped it (a stop passes through `stopping`).
     if (current.status === 'running' && patch.status === 'sleeping') {
+      void this.hooks.afterSlept?.(record).catch((err: unknown) => this.deps.log.warn(`after ${record.name} fell asleep`, err));
       this.deps.hub.emit('notice', { level: 'warning', title: `Workspace ${record.name} fell asleep.`, message: patch.detail ?? 'It stopped outside Nexus; running something in it starts it again.', workspaceId: id, key: `slept:${id}` });
     }
   }
