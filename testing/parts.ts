@@ -1,4 +1,5 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { createRequire } from 'node:module';
 import { run } from '../main/process/run.js';
 
@@ -30,10 +31,19 @@ export function chromiumPath(): string {
   return process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 }
 
+/**
+ * Where the Electron binary is, without `require('electron')`: the package's index.js tries to
+ * download a missing binary (noise and a network attempt on every run here). Same lookup as
+ * that file: `path.txt` names the executable inside `dist/` or ELECTRON_OVERRIDE_DIST_PATH.
+ */
 export function electronBinary(): string | null {
   try {
-    const path = createRequire(import.meta.url)('electron') as unknown;
-    return typeof path === 'string' && existsSync(path) ? path : null;
+    const pkgDir = dirname(createRequire(import.meta.url).resolve('electron/package.json'));
+    const pathFile = join(pkgDir, 'path.txt');
+    const executable = existsSync(pathFile) ? readFileSync(pathFile, 'utf8').trim() : null;
+    const override = process.env.ELECTRON_OVERRIDE_DIST_PATH;
+    const binary = override ? join(override, executable ?? 'electron') : executable ? join(pkgDir, 'dist', executable) : null;
+    return binary && existsSync(binary) ? binary : null;
   } catch {
     return null;
   }

@@ -24,7 +24,7 @@ let staticDir: string;
 beforeAll(async () => {
   staticDir = mkdtempSync(join(tmpdir(), 'nexus-static-'));
   writeFileSync(join(staticDir, 'index.html'), '<!doctype html><title>Nexus</title>');
-  server = await startBrowserServer({ app: { router, hub, log, dispose: async () => {} }, staticDir });
+  server = await startBrowserServer({ app: { router, hub, log, onResume: async () => {}, dispose: async () => {} }, staticDir });
 });
 afterAll(() => server.close());
 

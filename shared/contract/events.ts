@@ -11,12 +11,23 @@ export const Notice = z.strictObject({
 });
 export type Notice = z.infer<typeof Notice>;
 
+/**
+ * The desktop shell asks the window to show a workspace (a tray item, a notification click).
+ * `terminal`: open or switch to its terminal. `workspaceId: null` just brings the window up.
+ */
+export const FocusRequest = z.strictObject({
+  workspaceId: WorkspaceId.nullable(),
+  view: z.enum(['card', 'terminal']),
+});
+export type FocusRequest = z.infer<typeof FocusRequest>;
+
 /** Every event the main process pushes: name → payload schema. */
 export const events = {
   'workspace.changed': Workspace,
   'workspace.removed': z.strictObject({ id: WorkspaceId }),
   'workspace.progress': Progress,
   notice: Notice,
+  'ui.focus': FocusRequest,
 } as const;
 
 export type Events = typeof events;
