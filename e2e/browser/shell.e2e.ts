@@ -29,6 +29,7 @@ describe.skipIf(!parts.ok)('the app shell in Chromium (browser mode)', () => {
   });
 
   it('shows the about panel with the parts this machine has', async () => {
+    await page.getByRole('tab', { name: 'About' }).click();
     const panel = page.getByRole('region', { name: 'About this machine' });
     await panel.getByRole('list', { name: 'Parts' }).waitFor();
     const text = await panel.textContent();

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import type { Result } from '../../../shared/contract/methods.js';
 import { useConnection, useConnectionState } from '../connection-context.js';
+import { useAppData } from '../hooks/useAppData.js';
 
 type About = Result<'app.about'>;
 
@@ -11,6 +12,7 @@ export function AboutPanel() {
   const state = useConnectionState();
   const [about, setAbout] = useState<About | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const { config, sshConfigPath } = useAppData();
 
   useEffect(() => {
     if (state !== 'connected') return;
@@ -43,6 +45,22 @@ export function AboutPanel() {
               </li>
             ))}
           </ul>
+          {config && sshConfigPath && (
+            <dl className="facts">
+              <dt>Settings file</dt>
+              <dd>
+                <code>{config.path}</code>
+              </dd>
+              <dt>SSH config</dt>
+              <dd>
+                <code>{sshConfigPath}</code>
+              </dd>
+              <dt>Worktrees</dt>
+              <dd>
+                <code>{config.worktreesDir}</code>
+              </dd>
+            </dl>
+          )}
         </>
       )}
     </section>
