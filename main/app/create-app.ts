@@ -4,7 +4,11 @@ import { methods } from '../../shared/contract/methods.js';
 import { LABELS } from '../backends/backend.js';
 import { ConfigStore } from '../config/config-store.js';
 import { nexusHome, nexusPaths } from '../config/paths.js';
+import type { CredentialCipher } from '../credentials/cipher.js';
+import { createDaytona } from '../daytona/index.js';
+import type { DaytonaOptions } from '../daytona/index.js';
 import { DockerBackend } from '../docker/docker-backend.js';
+import { SyncService } from '../sync/index.js';
 import { createLogger } from '../log/logger.js';
 import type { Logger } from '../log/logger.js';
 import { RepoService } from '../repos/repo-service.js';
@@ -21,7 +25,10 @@ import { workspaceSsh } from '../workspaces/workspace-ssh.js';
 import type { AppContext } from './context.js';
 import { appHandlers } from './handlers/app.js';
 import { configHandlers } from './handlers/config.js';
+import { daytonaHandlers } from './handlers/daytona.js';
 import { repoHandlers } from './handlers/repos.js';
+import { syncHandlers } from './handlers/sync.js';
+import { startSync, syncHooks } from './sync-wiring.js';
 import { workspaceHandlers } from './handlers/workspaces.js';
 
 export interface AppOptions {
@@ -33,12 +40,22 @@ export interface AppOptions {
   dockerHost?: string;
   /** The workspace image's build folder (the packaged app passes its resources folder). */
   imageContext?: string;
+  /** Where Daytona is (the emulator in tests) and how eagerly to poll it. */
+  daytona?: DaytonaOptions;
+  /** Encrypts the saved Daytona key: Electron passes safeStorage's; else a 0600 key file under NEXUS_HOME. */
+  credentialCipher?: CredentialCipher;
 }
 
 export interface NexusApp {
   router: CallTarget;
   hub: EventHub;
   log: Logger;
+  /**
+   * After the laptop wakes (powerMonitor `resume` / `unlock-screen`, once per burst): drops SSH
+   * connections that died in the sleep, asks every backend for its status now, and makes sync
+   * reconnect at once instead of at Mutagen's next retry.
+   */
+  onResume(): Promise<void>;
   dispose(): Promise<void>;
 }
 
@@ -65,29 +82,64 @@ export async function createApp(options: AppOptions): Promise<NexusApp> {
     env: options.dockerHost ? { ...process.env, DOCKER_HOST: options.dockerHost } : process.env,
     extraLabels: { [LABELS.home]: paths.home },
   });
+  const daytona = createDaytona({
+    paths,
+    config,
+    state,
+    ssh: workspaceSsh({ paths, identity, knownHosts, sshConfig, pool }),
+    hub,
+    log: log.child('daytona'),
+    cipher: options.credentialCipher,
+    options: options.daytona,
+  });
   const workspaces = new WorkspaceService({
     state,
     config,
-    backends: [docker],
-    ssh: workspaceSsh({ paths, identity, knownHosts, sshConfig, pool }),
+    backends: [docker, daytona.backend],
+    ssh: daytona.ssh,
     hub,
     log: log.child('workspaces'),
   });
+  const sync = new SyncService({
+    paths,
+    mutagenPath: config.current.sync.mutagen_path,
+    excludes: () => config.current.sync.exclude,
+    log: log.child('sync'),
+    onState: (id, syncState) => workspaces.setLive(id, { sync: syncState }),
+  });
+  workspaces.hooks = syncHooks(sync);
   await workspaces.init();
+  await startSync(sync, workspaces, (message) => {
+    log.warn(message);
+    hub.emit('notice', { level: 'error', title: 'File sync is not running', message, workspaceId: null, key: `sync:${message}` });
+  });
+  daytona.attach(workspaces);
+  // A live sync session keeps a Daytona sandbox awake (its gateway channel bumps activity).
+  daytona.setKeptAwakeBy((id) => (['watching', 'scanning', 'staging', 'reconciling', 'saving'].includes(sync.state(id)?.status ?? 'off') ? ['file sync'] : []));
   const repos = new RepoService(state);
 
   const handlers: Handlers = {
     ...appHandlers(ctx),
     ...configHandlers(config, paths),
+    ...daytonaHandlers(daytona),
     ...repoHandlers(repos),
+    ...syncHandlers(sync, workspaces),
     ...workspaceHandlers(workspaces),
   };
   return {
     router: new Router(methods, handlers, log.child('rpc')),
     hub,
     log,
+    async onResume() {
+      await daytona.ssh.closeAll();
+      daytona.poller.pollSoon();
+      await Promise.allSettled(workspaces.list().map((w) => workspaces.refresh(w.id)));
+      await Promise.allSettled(workspaces.list().filter((w) => w.status === 'running').map((w) => sync.resume(w.id)));
+    },
     async dispose() {
+      await daytona.dispose();
       await workspaces.dispose();
+      await sync.dispose();
     },
   };
 }

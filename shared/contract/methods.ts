@@ -1,7 +1,9 @@
 import type { z } from 'zod';
 import { appMethods } from './methods/app.js';
 import { configMethods } from './methods/config.js';
+import { daytonaMethods } from './methods/daytona.js';
 import { repoMethods } from './methods/repos.js';
+import { syncMethods } from './methods/sync.js';
 import { workspaceMethods } from './methods/workspaces.js';
 
 /**
@@ -11,7 +13,9 @@ import { workspaceMethods } from './methods/workspaces.js';
 export const methods = {
   ...appMethods,
   ...configMethods,
+  ...daytonaMethods,
   ...repoMethods,
+  ...syncMethods,
   ...workspaceMethods,
 } as const;
 

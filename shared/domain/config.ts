@@ -1,6 +1,11 @@
 import { z } from 'zod';
 import { BackendKind } from './workspace.js';
 
+export const DAYTONA_PROFILE_RULE = "Use 1–40 characters: lowercase letters, digits, '-' and '_', starting with a letter or digit.";
+/** A Daytona profile name (`default` is the one from `backends.daytona.api_url`). */
+export const DaytonaProfileName = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,39}$/, { message: `Not a profile name. ${DAYTONA_PROFILE_RULE}` });
+export const DaytonaTarget = z.string().regex(/^[a-z0-9-]{1,40}$/, { message: 'Not a Daytona target (a region such as "us" or "eu").' });
+
 /**
  * `~/.nexus/config.yaml`, shared with the Nexus CLI (snake_case on disk). Unknown keys are kept
  * by the writer; every field here has a default so a partial file is fine.
@@ -17,7 +22,15 @@ export const NexusConfig = z.object({
       daytona: z
         .object({
           enabled: z.boolean().default(true),
+          /** The API of the `default` profile. */
           api_url: z.url().default('https://app.daytona.io/api'),
+          /** Passed to the SDK explicitly, so DAYTONA_TARGET in the environment or a .env file never applies. */
+          target: DaytonaTarget.default('us'),
+          /**
+           * Named Daytona endpoints (`profiles: { work: { api_url } }`); each has its own key in the
+           * keychain store. A repository's `.nexus/config.yaml` may pick one by name, nothing more.
+           */
+          profiles: z.record(DaytonaProfileName, z.object({ api_url: z.url(), target: DaytonaTarget.optional() })).default({}),
         })
         .prefault({}),
     })

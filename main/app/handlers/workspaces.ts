@@ -7,6 +7,7 @@ export function workspaceHandlers(workspaces: WorkspaceService): Pick<Handlers, 
   return {
     'workspaces.list': () => workspaces.list(),
     'workspaces.get': ({ id }) => workspaces.view(id),
+    'workspaces.refresh': ({ id }) => workspaces.refresh(id),
     'workspaces.create': (params) => workspaces.create(params),
     'workspaces.cancelCreate': ({ id }) => ({ cancelled: workspaces.cancelCreate(id) }),
     'workspaces.start': ({ id }) => workspaces.start(id),

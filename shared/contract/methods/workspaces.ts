@@ -7,6 +7,8 @@ const byId = z.strictObject({ id: WorkspaceId });
 export const workspaceMethods = {
   'workspaces.list': { params: noParams, result: z.array(Workspace) },
   'workspaces.get': { params: byId, result: Workspace },
+  /** Asks the backend for the status now (the "check again" on a missing or unknown card). */
+  'workspaces.refresh': { params: byId, result: Workspace },
   /** Resolves when the workspace is ready; progress arrives as `workspace.progress` events. */
   'workspaces.create': {
     params: z.strictObject({
