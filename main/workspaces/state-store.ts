@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { readFile, rename } from 'node:fs/promises';
 import { z } from 'zod';
-import { BackendKind, Repo, WorkspaceId, WorkspaceName } from '../../shared/domain/workspace.js';
+import { Repo, Workspace } from '../../shared/domain/workspace.js';
 import { writeFileAtomic } from '../fs/atomic.js';
 import type { Logger } from '../log/logger.js';
 
@@ -10,18 +10,12 @@ import type { Logger } from '../log/logger.js';
  * this is the cache and the id mapping, plus `phase` so an interrupted create or delete can be
  * finished or rolled back at the next start.
  */
-export const WorkspaceRecord = z.object({
-  id: WorkspaceId,
-  name: WorkspaceName,
-  backend: BackendKind,
-  repo: z.string(),
-  branch: z.string(),
-  base: z.string(),
+export const WorkspaceRecord = z.object(
+  Workspace.pick({ id: true, name: true, backend: true, repo: true, branch: true, base: true, worktree: true, sshAlias: true, createdAt: true }).shape,
+).extend({
+  /** The commit the branch was made from (what "unmerged" is measured against). */
   baseCommit: z.string(),
-  worktree: z.string(),
-  sshAlias: z.string(),
   instanceId: z.string().nullable(),
-  createdAt: z.string(),
   phase: z.enum(['creating', 'ready', 'deleting']),
   /** Set when the workspace was found on a backend without a record (adopted at startup). */
   adopted: z.boolean().default(false),
