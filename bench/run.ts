@@ -3,6 +3,8 @@ export {};
 const benches: Record<string, () => Promise<unknown>> = {
   docker: async () => (await import('./docker.js')).bench(),
   sync: async () => (await import('./sync.js')).bench(),
+  daytona: async () => (await import('./daytona.js')).bench(),
+  terminal: async () => (await import('./terminal.js')).bench(),
 };
 
 const name = process.argv[2];

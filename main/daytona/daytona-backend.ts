@@ -13,6 +13,7 @@ import type { DaytonaProfiles } from './profiles.js';
 import { SshAccessManager } from './ssh-access.js';
 import type { EndpointListener } from './ssh-access.js';
 import { STARTABLE, sandboxStatus } from './status.js';
+import { abortable } from '../process/abortable.js';
 
 /** Labels the Daytona backend adds to the shared LABELS. */
 export const DAYTONA_LABELS = {
@@ -200,6 +201,18 @@ export class DaytonaBackend implements Backend {
   /** A new token now (the gateway refused the held one). */
   async refreshEndpoint(instanceId: string): Promise<SshEndpoint> {
     return this.access.endpoint(instanceId, { force: true });
+  }
+
+  /**
+   * Whether the gateway would still accept the token Nexus holds for the sandbox (one API call);
+   * false when none is held (e.g. the alias still carries one from before an app restart).
+   */
+  async accessValid(instanceId: string): Promise<boolean> {
+    const held = this.access.held(instanceId);
+    if (!held) return false;
+    const { conn, sandbox } = await this.locate(instanceId);
+    const result = await this.options.clients.call(conn, 'check the SSH access token', () => sandbox.validateSshAccess(held.user), { rateLimited: 1, server: 1 });
+    return result.valid === true;
   }
 
   /** Resets the sandbox's idle timer (`refreshActivity`) and reads it back. */
@@ -505,21 +518,3 @@ function throwIfCancelled(signal: AbortSignal, name: string): void {
   if (signal.aborted) throw new NexusError('cancelled', `Creating workspace ${name} was cancelled.`);
 }
 
-/** Rejects as soon as `signal` aborts; the promise itself runs on to its own end. */
-function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(new Error('aborted'));
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(new Error('aborted'));
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (v) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(v);
-      },
-      (e: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(e);
-      },
-    );
-  });
-}

@@ -131,6 +131,16 @@ export class DaytonaSsh implements WorkspaceSsh {
     return this.inner.closeAll();
   }
 
+  /**
+   * For callers that open their own channels on the pool (terminals): a logged-in endpoint for
+   * the workspace (the live pooled connection's, or a current token), waking it if Daytona has
+   * put it to sleep since the card last said so.
+   */
+  async connectFor(record: WorkspaceRecord, signal?: AbortSignal): Promise<SshEndpoint> {
+    if (!isDaytona(record)) throw new Error(`connectFor is for Daytona workspaces (${record.name} is ${record.backend})`);
+    return this.ready(record, signal);
+  }
+
   /** A connected endpoint for the workspace: fresh token, awake sandbox. */
   private async ready(record: WorkspaceRecord & { instanceId: string }, signal: AbortSignal | undefined): Promise<SshEndpoint> {
     const usable = record.phase === 'ready';

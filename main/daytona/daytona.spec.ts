@@ -17,7 +17,8 @@ import { tempHome } from '../../testing/fixtures/temp-home.js';
 import { requireParts } from '../../testing/parts.js';
 import { MISSING_KEY_MESSAGE, UNREACHABLE_DETAIL } from './index.js';
 
-const parts = await requireParts(['docker', 'workspace-image', 'ssh']);
+// Sync is part of create (Mutagen over the gateway), so Mutagen is a part these specs need.
+const parts = await requireParts(['docker', 'workspace-image', 'ssh', 'mutagen']);
 
 /** Shortened poll timings: the same logic, seconds instead of minutes. */
 const FAST_POLL = { idleMs: 1_500, transitionMs: 500, minGapMs: 500, errorBaseMs: 500, errorMaxMs: 2_000, tickMs: 200, afterPredictedStopMs: 1_000 };
@@ -72,6 +73,12 @@ describe.skipIf(!parts.ok)('Daytona workspaces through the contract (emulator, r
   });
   const sandboxOf = async (id: string) => (await emu.admin.state()).sandboxes.find((s) => s.name.endsWith(id.slice(0, 6)));
   const exec = (command: string[]) => call(app, 'workspaces.exec', { id: ws.id, command });
+  /** A file inside the sandbox read by Docker directly: no Nexus, no gateway, no token. */
+  const inSandbox = async (path: string) => {
+    const sandbox = (await sandboxOf(ws.id))!;
+    const out = await run('docker', ['exec', sandbox.containerId!, 'cat', `/workspace/${path}`]);
+    return out.code === 0 ? out.stdout : null;
+  };
   const view = () => call(app, 'workspaces.get', { id: ws.id });
 
   beforeAll(async () => {
@@ -123,13 +130,22 @@ describe.skipIf(!parts.ok)('Daytona workspaces through the contract (emulator, r
     const sandbox = await sandboxOf(ws.id);
     expect(sandbox?.state).toBe('started');
     const steps = events.of('workspace.progress').filter((p) => p.workspaceId === ws.id && p.state === 'done').map((p) => p.step);
-    expect(steps).toEqual(expect.arrayContaining(['worktree', 'image', 'container', 'ssh', 'files', 'ready']));
+    expect(steps).toEqual(expect.arrayContaining(['worktree', 'image', 'container', 'ssh', 'files', 'sync', 'ready']));
 
     // The create flow copied the base commit into /workspace: git works inside.
     const status = await exec(['git', 'status', '--short', '--branch']);
     expect(status.exitCode).toBe(0);
     expect(status.stdout).toContain('## nexus/cloud');
     expect((await exec(['cat', 'README.md'])).stdout).toBe('# project\n');
+
+    // Mutagen syncs both ways through the gateway, using the alias.
+    expect((await view()).sync?.status).toMatch(/watching|scanning|reconciling|saving|staging/);
+    writeFileSync(join(ws.worktree, 'from-host.txt'), 'written on the host\n');
+    await exec(['sh', '-c', 'echo written in the sandbox > from-sandbox.txt']);
+    await call(app, 'sync.flush', { id: ws.id });
+    expect(await inSandbox('from-host.txt')).toBe('written on the host\n');
+    await waitFor('the sandbox file on the host', () => existsSync(join(ws.worktree, 'from-sandbox.txt')));
+    expect(readFileSync(join(ws.worktree, 'from-sandbox.txt'), 'utf8')).toBe('written in the sandbox\n');
 
     // OpenSSH through the generated config: the gateway, user = token, host key trusted on first use.
     const config = readFileSync(paths.sshConfig, 'utf8');
@@ -147,7 +163,8 @@ describe.skipIf(!parts.ok)('Daytona workspaces through the contract (emulator, r
     expect((await run('ssh', ['-F', paths.sshConfig, 'nexus-cloud', 'true'], { timeoutMs: 30_000 })).code).toBe(0);
     // The TTL comes with the next status poll: lastActivityAt + autoStopInterval (15 min by default).
     const shown = await waitFor('a TTL on the card', async () => ((await view()).ttl ? view() : undefined));
-    expect(shown.ttl).toMatchObject({ autoStopMinutes: 15, keptAwakeBy: [] });
+    // The open sync session keeps the sandbox awake (its gateway channel bumps the activity).
+    expect(shown.ttl).toMatchObject({ autoStopMinutes: 15, keptAwakeBy: ['file sync'] });
     expect(Date.parse(shown.ttl!.stopsAt) - Date.now()).toBeGreaterThan(14 * 60_000);
     process.stdout.write(`daytona create → ready: ${createMs} ms\n`);
   });
@@ -159,12 +176,18 @@ describe.skipIf(!parts.ok)('Daytona workspaces through the contract (emulator, r
     await waitFor('the card to show sleeping', () => events.seen.slice(from).some((e) => e.event === 'workspace.changed' && (e.payload as Workspace).id === ws.id && (e.payload as Workspace).status === 'sleeping'));
     expect((await view()).status).toBe('sleeping');
     expect((await view()).ttl).toBeNull();
+    // Nothing to reach while it sleeps: sync is paused, not retrying into a closed gateway.
+    await waitFor('sync to pause', async () => (await view()).sync?.status === 'paused');
 
     const out = await exec(['sh', '-c', 'echo woke up; git rev-parse --abbrev-ref HEAD']);
     expect(out).toMatchObject({ exitCode: 0, stdout: 'woke up\nnexus/cloud\n' });
     const titles = events.seen.slice(from).filter((e) => e.event === 'notice').map((e) => (e.payload as { title: string }).title);
     expect(titles).toEqual(['Workspace cloud fell asleep.', 'Workspace cloud is sleeping. Starting…', 'Workspace started.']);
     expect((await view()).status).toBe('running');
+    // Sync resumed with the start.
+    writeFileSync(join(ws.worktree, 'after-wake.txt'), 'synced after the wake\n');
+    await call(app, 'sync.flush', { id: ws.id });
+    expect(await inSandbox('after-wake.txt')).toBe('synced after the wake\n');
   });
 
   it('wakes a workspace whose cached status is stale, from the gateway refusing the login', async () => {
@@ -182,22 +205,39 @@ describe.skipIf(!parts.ok)('Daytona workspaces through the contract (emulator, r
     expect((await sandboxOf(ws.id))?.state).toBe('started');
   });
 
-  it('refreshes an expired SSH token without the user doing anything', async () => {
+  it('refreshes an expired SSH token without the user doing anything: sync and exec go on', async () => {
+    await waitFor('sync to be connected', async () => /watching|scanning|reconciling|saving|staging/.test((await view()).sync?.status ?? ''));
     const sandbox = (await sandboxOf(ws.id))!;
     const old = sandbox.tokens.find((t) => !t.expired)!.token;
     expect(readFileSync(paths.sshConfig, 'utf8')).toContain(`User ${old}`);
     await emu.admin.expireToken(old);
-    // An open connection outlives its token; a dropped one must log in again.
+    // An open connection outlives its token; dropped ones (the pool's, Mutagen's) must log in again.
     await emu.admin.dropGatewayConnections(sandbox.id);
-    await new Promise((r) => setTimeout(r, 300)); // the pool sees its connection close
-    const out = await exec(['echo', 'after expiry']);
-    expect(out.stdout).toBe('after expiry\n');
+    const t0 = Date.now();
+    // Nobody runs anything: Mutagen's reconnect fails, Nexus sees it, checks the token, makes a
+    // new one and rewrites the alias; Mutagen's next retry gets in and the edit arrives.
+    writeFileSync(join(ws.worktree, 'during-expiry.txt'), 'synced across a token expiry\n');
+    await waitFor('the edit to reach the sandbox', async () => (await inSandbox('during-expiry.txt')) === 'synced across a token expiry\n', 90_000);
+    process.stdout.write(`sync back after a token expiry in ${Date.now() - t0} ms\n`);
     const fresh = (await sandboxOf(ws.id))!.tokens.find((t) => !t.expired)!.token;
     expect(fresh).not.toBe(old);
-    // The alias was rewritten with the new token: OpenSSH (and Mutagen) use it from now on.
-    await waitFor('the alias to carry the new token', () => readFileSync(paths.sshConfig, 'utf8').includes(`User ${fresh}`));
+    expect(readFileSync(paths.sshConfig, 'utf8')).toContain(`User ${fresh}`);
     expect(readFileSync(paths.sshConfig, 'utf8')).not.toContain(old);
+    // The pooled exec connection logs in with the new token too.
+    expect((await exec(['echo', 'after expiry'])).stdout).toBe('after expiry\n');
     expect((await run('ssh', ['-F', paths.sshConfig, 'nexus-cloud', 'true'], { timeoutMs: 30_000 })).code).toBe(0);
+  });
+
+  it('refreshes a token the gateway refuses when a command needs it', async () => {
+    const sandbox = (await sandboxOf(ws.id))!;
+    const old = sandbox.tokens.find((t) => !t.expired)!.token;
+    await emu.admin.expireToken(old);
+    await emu.admin.dropGatewayConnections(sandbox.id);
+    await new Promise((r) => setTimeout(r, 300)); // the pool sees its connection close
+    expect((await exec(['echo', 'refreshed on demand'])).stdout).toBe('refreshed on demand\n');
+    const fresh = (await sandboxOf(ws.id))!.tokens.find((t) => !t.expired)!.token;
+    expect(fresh).not.toBe(old);
+    await waitFor('the alias to carry the new token', () => readFileSync(paths.sshConfig, 'utf8').includes(`User ${fresh}`));
   });
 
   it('backs off through a burst of 429s with bounded calls and no crash', async () => {

@@ -10,8 +10,9 @@ import { FileCipher } from '../credentials/file-cipher.js';
 import type { KeyValidator } from '../credentials/validate-key.js';
 import type { Logger } from '../log/logger.js';
 import type { EventHub } from '../rpc/event-hub.js';
+import type { SshEndpoint } from '../backends/backend.js';
 import type { WorkspaceSsh } from '../workspaces/ports.js';
-import type { StateStore } from '../workspaces/state-store.js';
+import type { StateStore, WorkspaceRecord } from '../workspaces/state-store.js';
 import type { WorkspaceService } from '../workspaces/workspace-service.js';
 import { DaytonaClients } from './client.js';
 import { DaytonaBackend } from './daytona-backend.js';
@@ -63,8 +64,16 @@ export interface DaytonaParts {
   poller: StatusPoller;
   /** Connects to the workspace service (auto-wake, status, sleep notices) and starts polling. */
   attach(workspaces: WorkspaceService): void;
-  /** The terminal and sync services say what they hold open ("open terminal", "file sync"). */
+  /** Replaces every source of "kept awake by" reasons with this one. */
   setKeptAwakeBy(fn: (id: string) => string[]): void;
+  /** Adds a source of reasons ("open terminal", "file sync"): each service registers its own. Returns the removal. */
+  addKeptAwakeBy(fn: (id: string) => string[]): () => void;
+  /**
+   * `WorkspaceService.ensureRunning` for services that open their own channels on the pool
+   * (terminals): also wakes a workspace Daytona stopped since its card was updated, and returns
+   * the endpoint to use now (the service caches one whose token may have been replaced).
+   */
+  ensureRunning(id: string): Promise<{ record: WorkspaceRecord; endpoint: SshEndpoint }>;
   keepAwake(id: string): Promise<Workspace>;
   dispose(): Promise<void>;
 }
@@ -103,6 +112,7 @@ export function createDaytona(w: DaytonaWiring): DaytonaParts {
       return null;
     }
   };
+  const reasonSources = new Set<(id: string) => string[]>();
   const poller = new StatusPoller({
     backend,
     records: () => w.state.workspaces(),
@@ -110,16 +120,49 @@ export function createDaytona(w: DaytonaWiring): DaytonaParts {
     setLive: (id, patch) => service?.setLive(id, patch),
     notify: (notice) => w.hub.emit('notice', notice),
     execs: (id) => ssh.running(id),
+    keptAwakeBy: (id) => [...reasonSources].flatMap((fn) => {
+      try {
+        return fn(id);
+      } catch {
+        return [];
+      }
+    }),
     log: w.log.child('status'),
     ...(options.poll ? { timing: options.poll } : {}),
   });
 
-  // A new token rewrites the workspace's alias and drops its pooled connection.
+  // A new token rewrites the workspace's alias; a live pooled connection is kept (see DaytonaSsh).
   const offToken = backend.onEndpointChange((instanceId, endpoint) => {
     const record = w.state.workspaces().find((r) => r.instanceId === instanceId && r.backend === 'daytona' && r.phase === 'ready');
     if (record) ssh.tokenChanged(record, endpoint);
   });
   const offCredentials = credentials.onChange(() => poller.pollSoon());
+
+  // Mutagen (and any OpenSSH use of the alias) logs in with the token in the ssh config. When a
+  // running workspace's sync cannot connect, check that token (one API call: when the trouble
+  // starts, then at most once a minute while it lasts) and make a new one if the gateway would
+  // refuse it: the alias is rewritten and Mutagen's next retry gets in.
+  const trouble = new Map<string, { checkedAt: number }>();
+  const offSync = w.hub.on('workspace.changed', (card) => {
+    const failing = card.backend === 'daytona' && card.status === 'running' && !!card.sync?.lastError && (card.sync.status === 'connecting' || card.sync.status === 'disconnected');
+    if (!failing) {
+      trouble.delete(card.id);
+      return;
+    }
+    const now = Date.now();
+    const episode = trouble.get(card.id) ?? { checkedAt: 0 };
+    trouble.set(card.id, episode);
+    if (now - episode.checkedAt < 60_000) return;
+    const record = w.state.workspace(card.id);
+    if (!record?.instanceId || record.phase !== 'ready') return;
+    episode.checkedAt = now;
+    const instanceId = record.instanceId;
+    void (async () => {
+      if (await backend.accessValid(instanceId)) return;
+      w.log.info(`the SSH token in ${record.sshAlias} is no longer accepted (sync could not connect); making a new one`);
+      await backend.refreshEndpoint(instanceId);
+    })().catch((err: unknown) => w.log.warn(`checking the SSH access of ${record.name} failed`, err instanceof Error ? err.message : err));
+  });
 
   return {
     backend,
@@ -149,7 +192,20 @@ export function createDaytona(w: DaytonaWiring): DaytonaParts {
       };
       poller.start();
     },
-    setKeptAwakeBy: (fn) => poller.setKeptAwakeBy(fn),
+    setKeptAwakeBy(fn) {
+      reasonSources.clear();
+      reasonSources.add(fn);
+    },
+    addKeptAwakeBy(fn) {
+      reasonSources.add(fn);
+      return () => reasonSources.delete(fn);
+    },
+    async ensureRunning(id) {
+      if (!service) throw new NexusError('busy', 'Nexus is still starting; try again in a moment.');
+      const result = await service.ensureRunning(id);
+      if (result.record.backend !== 'daytona') return result;
+      return { record: result.record, endpoint: await ssh.connectFor(result.record) };
+    },
     async keepAwake(id) {
       const record = w.state.workspace(id);
       if (!record) throw new NexusError('not_found', `No workspace with id ${id}. It may have been deleted; refresh the list.`);
@@ -166,6 +222,7 @@ export function createDaytona(w: DaytonaWiring): DaytonaParts {
       poller.stop();
       offToken();
       offCredentials();
+      offSync();
       await ssh.settled();
       await backend.dispose();
       await clients.dispose();

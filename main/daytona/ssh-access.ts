@@ -39,7 +39,7 @@ export type EndpointListener = (instanceId: string, endpoint: SshEndpoint) => vo
  * connection. A token is registered with the logger's redaction the moment it arrives.
  */
 export class SshAccessManager {
-  private readonly held = new Map<string, Held>();
+  private readonly tokens = new Map<string, Held>();
   private readonly minting = new Map<string, Promise<SshEndpoint>>();
   private readonly listeners = new Set<EndpointListener>();
   private readonly now: () => number;
@@ -62,8 +62,13 @@ export class SshAccessManager {
 
   /** A valid, not-yet-due endpoint held for the sandbox, or null. */
   current(instanceId: string): SshEndpoint | null {
-    const held = this.held.get(instanceId);
+    const held = this.tokens.get(instanceId);
     return held && this.now() < held.refreshAt ? held.endpoint : null;
+  }
+
+  /** The endpoint last made for the sandbox, due for refresh or not (null when none is held). */
+  held(instanceId: string): SshEndpoint | null {
+    return this.tokens.get(instanceId)?.endpoint ?? null;
   }
 
   /** The endpoint with a usable token: the held one, or a new one (`force`: always new). */
@@ -80,14 +85,14 @@ export class SshAccessManager {
   }
 
   forget(instanceId: string): void {
-    const held = this.held.get(instanceId);
+    const held = this.tokens.get(instanceId);
     if (held?.timer) clearTimeout(held.timer);
-    this.held.delete(instanceId);
+    this.tokens.delete(instanceId);
   }
 
   dispose(): void {
     this.disposed = true;
-    for (const id of [...this.held.keys()]) this.forget(id);
+    for (const id of [...this.tokens.keys()]) this.forget(id);
   }
 
   private async mintNow(instanceId: string): Promise<SshEndpoint> {
@@ -106,7 +111,7 @@ export class SshAccessManager {
       held.timer = setTimeout(() => void this.refreshAhead(instanceId, held), Math.min(2 ** 31 - 1, Math.max(1_000, held.refreshAt - received)));
       held.timer.unref();
     }
-    this.held.set(instanceId, held);
+    this.tokens.set(instanceId, held);
     this.minted++;
     this.options.log.info(`new SSH access token for sandbox ${instanceId} (valid ${Math.round(life / 60_000)} min, refreshed after ${Math.round((life * this.share) / 60_000)})`);
     for (const listener of this.listeners) {
@@ -121,7 +126,7 @@ export class SshAccessManager {
 
   private async refreshAhead(instanceId: string, held: Held): Promise<void> {
     held.timer = null;
-    if (this.disposed || this.held.get(instanceId) !== held) return;
+    if (this.disposed || this.tokens.get(instanceId) !== held) return;
     // A sleeping sandbox gets its new token when it is next started or used.
     if (!this.options.isRunning(instanceId)) return;
     try {

@@ -64,8 +64,6 @@ interface Entry {
   errors: number;
   /** Polls since the predicted stop passed without a change. */
   overdue: number;
-  /** The backend began an auto-stop we saw (running → stopping): its end is announced by us. */
-  autoStopping: boolean;
   /** Local time of the last command Nexus ran through the gateway. */
   localActivityAt: number | null;
   ttlKey: string;
@@ -229,26 +227,26 @@ export class StatusPoller {
       }
       return;
     }
-    const { status, detail } = sandboxStatus(info.state, info.errorReason);
+    const mapped = sandboxStatus(info.state, info.errorReason);
+    let { status, detail } = mapped;
     const current = view.status;
-    // Auto-stop announced: straight running → sleeping is announced by the workspace service;
-    // running → stopping → sleeping (we saw the middle) is announced here.
-    if (current === 'running' && status === 'stopping') entry.autoStopping = true;
-    const announceSleep = entry.autoStopping && status === 'sleeping' && current !== 'running';
-    if (status !== 'stopping') entry.autoStopping = false;
+    // Daytona stopping a running sandbox by itself (auto-stop) is shown on the running card until
+    // it is asleep: the workspace service treats running → sleeping as "the backend stopped it"
+    // (the sleep notice, sync paused). Someone about to wake it (`force`) sees the truth.
+    if (current === 'running' && status === 'stopping' && !options.force) {
+      status = 'running';
+      detail = 'Daytona is stopping it after inactivity.';
+    }
     if ((current === 'sleeping' || current === 'archived') && status === 'running' && !options.force) {
       this.options.notify({ level: 'info', title: `Workspace ${record.name} is running again.`, message: 'It was started outside Nexus.', workspaceId: record.id, key: `woke:${record.id}` });
     }
-    const ttl = this.ttl(record.id, status, info);
+    const ttl = this.ttl(record.id, info);
     const ttlKey = keyOf(ttl);
     if (current !== status || view.statusDetail !== detail || ttlChanged(entry.ttlKey, ttlKey, this.timing.ttlSlackMs)) {
       entry.ttlKey = ttlKey;
       this.options.setLive(record.id, { status, detail, ttl });
     }
-    if (announceSleep) {
-      this.options.notify({ level: 'warning', title: `Workspace ${record.name} fell asleep.`, message: 'Daytona stopped it for inactivity; running something in it starts it again.', workspaceId: record.id, key: `slept:${record.id}` });
-    }
-    entry.nextAt = now + this.nextGap(entry, status, ttl);
+    entry.nextAt = now + this.nextGap(entry, mapped.status, ttl);
   }
 
   private failed(record: WorkspaceRecord, err: unknown): void {
@@ -291,8 +289,8 @@ export class StatusPoller {
     return Math.min(this.timing.idleMs, this.timing.minGapMs * 2 ** entry.overdue++);
   }
 
-  private ttl(id: string, status: WorkspaceStatus, info: SandboxInfo): TtlValue | null {
-    if (status !== 'running' || !info.autoStopInterval || info.lastActivityAt === null) return null;
+  private ttl(id: string, info: SandboxInfo): TtlValue | null {
+    if (info.state !== 'started' || !info.autoStopInterval || info.lastActivityAt === null) return null;
     const entry = this.entry(id);
     const reasons = [...new Set([...this.keptAwakeBy(id), ...((this.options.execs?.(id) ?? 0) > 0 ? ['exec'] : [])])];
     const now = Date.now();
@@ -311,7 +309,7 @@ export class StatusPoller {
     const info = this.options.backend.known(record.instanceId);
     if (!info || info.state !== 'started') return;
     const entry = this.entry(id);
-    const ttl = this.ttl(id, 'running', info);
+    const ttl = this.ttl(id, info);
     const key = keyOf(ttl);
     if (!ttlChanged(entry.ttlKey, key, this.timing.ttlSlackMs)) return;
     entry.ttlKey = key;
@@ -321,7 +319,7 @@ export class StatusPoller {
   private entry(id: string): Entry {
     let entry = this.entries.get(id);
     if (!entry) {
-      entry = { nextAt: 0, errors: 0, overdue: 0, autoStopping: false, localActivityAt: null, ttlKey: '', unreachable: false };
+      entry = { nextAt: 0, errors: 0, overdue: 0, localActivityAt: null, ttlKey: '', unreachable: false };
       this.entries.set(id, entry);
     }
     return entry;

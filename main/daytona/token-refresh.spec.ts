@@ -13,7 +13,7 @@ import { makeRepo } from '../../testing/fixtures/git-repo.js';
 import { tempHome } from '../../testing/fixtures/temp-home.js';
 import { requireParts } from '../../testing/parts.js';
 
-const parts = await requireParts(['docker', 'workspace-image', 'ssh']);
+const parts = await requireParts(['docker', 'workspace-image', 'ssh', 'mutagen']);
 
 const userOf = (config: string, alias: string) => new RegExp(`Host ${alias}\\n(?:  .*\\n)*?  User (\\S+)`).exec(config)?.[1];
 

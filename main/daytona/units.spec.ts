@@ -387,17 +387,20 @@ describe('the status poller', () => {
     expect(rig.notices).toEqual([]);
   });
 
-  it('announces an auto-stop it saw begin (running → stopping → sleeping)', async () => {
+  it('keeps an auto-stopping workspace on its running card until it is asleep (so the service sees running → sleeping)', async () => {
     const rig = pollerRig({ workspaces: 1 });
     const [sandbox] = [...rig.sandboxes.values()];
+    const id = rig.records[0]!.id;
     await rig.run(1000);
     sandbox!.state = 'stopping';
     await rig.run(61_000);
-    expect(rig.live.get(rig.records[0]!.id)!.status).toBe('stopping');
+    expect(rig.live.get(id)).toMatchObject({ status: 'running', detail: 'Daytona is stopping it after inactivity.', ttl: null });
     sandbox!.state = 'stopped';
     await rig.run(4_000);
-    expect(rig.live.get(rig.records[0]!.id)!.status).toBe('sleeping');
-    expect(rig.notices.map((n) => n.title)).toEqual(['Workspace w0 fell asleep.']);
+    expect(rig.live.get(id)!.status).toBe('sleeping');
+    expect(rig.patches.map((p) => p.patch.status)).toEqual(['running', 'running', 'sleeping']);
+    // The sleep notice (and pausing sync) is the workspace service's, on running → sleeping.
+    expect(rig.notices).toEqual([]);
   });
 
   it('keeps the status and says "unreachable" while Daytona does not answer, backing off, then recovers', async () => {

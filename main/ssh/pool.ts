@@ -7,6 +7,7 @@ import type { Logger } from '../log/logger.js';
 import { fingerprint, publicKeyBlob } from './keys.js';
 import type { KnownHosts } from './known-hosts.js';
 import { shellCommand } from './quote.js';
+import { abortable } from '../process/abortable.js';
 
 const { Client } = ssh2;
 type Client = InstanceType<typeof Client>;
@@ -60,6 +61,33 @@ export interface ExecResult {
   signal: string | null;
 }
 
+export interface ShellOptions extends ConnectOptions {
+  cols: number;
+  rows: number;
+  /** TERM for the PTY; xterm.js speaks xterm-256color. */
+  term?: string;
+}
+
+/** Why a shell channel ended: it exited (with a status or a signal), it closed without one, or the connection dropped. */
+export interface ShellEnd {
+  reason: 'exit' | 'closed' | 'dropped';
+  exitCode: number | null;
+  /** Node-style signal name ("SIGHUP") when the shell died of one. */
+  signal: string | null;
+}
+
+/** An interactive shell with a PTY on a pooled connection; holds a channel slot until it ends. */
+export interface ShellSession {
+  /** Output arrives as 'data' (the PTY merges stderr into it); input is written to it. */
+  readonly channel: ClientChannel;
+  resize(cols: number, rows: number): void;
+  signal(name: string): void;
+  /** Closes the channel (the shell gets SIGHUP from sshd). */
+  close(): void;
+  /** Settles once, when the channel is gone. */
+  readonly ended: Promise<ShellEnd>;
+}
+
 export interface SshPoolOptions {
   /** The Nexus private key (OpenSSH format), from `ensureIdentity`. */
   privateKey: Buffer;
@@ -80,7 +108,7 @@ interface Connection {
  * One pooled ssh2 connection per key (workspace id). Concurrent callers share one in-flight
  * connect; a connection that closes or errors is dropped and the next call reconnects. Host keys
  * are checked strictly against the pinned key (or, for `tofu`, the known_hosts entry).
- * Channels (exec now, shells later) are opened after `channelSlot()`, which bounds their number.
+ * Channels (exec and shells) are opened after `channelSlot()`, which bounds their number.
  */
 export class SshPool {
   private readonly connections = new Map<string, Connection>();
@@ -105,6 +133,25 @@ export class SshPool {
         return await runExec(conn, command, options, signal, () => this.drop(key));
       } finally {
         release();
+      }
+    } finally {
+      dispose();
+    }
+  }
+
+  /**
+   * Opens a login shell with a PTY. Like exec it takes a channel slot first (released when the
+   * shell ends), and its open is bounded (a server that never answers is a dead server).
+   */
+  async shell(key: string, endpoint: SshEndpoint, options: ShellOptions): Promise<ShellSession> {
+    const { signal, dispose } = callSignal(options);
+    try {
+      const { conn, release } = await this.channelSlot(key, endpoint, { ...options, signal });
+      try {
+        return await openShell(conn, options, signal, release, () => this.drop(key));
+      } catch (err) {
+        release();
+        throw err;
       }
     } finally {
       dispose();
@@ -345,25 +392,6 @@ function abortError(signal: AbortSignal): Error {
   return signal.reason instanceof NexusError ? signal.reason : new NexusError('cancelled', 'The command was cancelled.');
 }
 
-/** Rejects as soon as `signal` aborts; the underlying work continues to its own (bounded) end. */
-function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (!signal) return promise;
-  if (signal.aborted) return Promise.reject(abortError(signal));
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(abortError(signal));
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (v) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(v);
-      },
-      (e: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(e);
-      },
-    );
-  });
-}
 
 function runExec(conn: Connection, command: string, options: ExecOptions, signal: AbortSignal, dropConnection: () => void): Promise<ExecResult> {
   return new Promise<ExecResult>((resolve, reject) => {
@@ -436,6 +464,99 @@ function runExec(conn: Connection, command: string, options: ExecOptions, signal
     };
     open(0);
   });
+}
+
+function openShell(conn: Connection, options: ShellOptions, signal: AbortSignal, release: () => void, dropConnection: () => void): Promise<ShellSession> {
+  return new Promise<ShellSession>((resolve, reject) => {
+    let settled = false;
+    const fail = (err: Error) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(openTimer);
+      signal.removeEventListener('abort', onAbort);
+      conn.client.removeListener('close', onConnectionClose);
+      reject(err);
+    };
+    const onAbort = () => fail(abortError(signal));
+    const onConnectionClose = () =>
+      fail(new SshConnectError('unreachable', 'The SSH connection to the workspace dropped while opening the terminal. Check the workspace is running and try again.'));
+    const openTimer = setTimeout(() => {
+      fail(new SshConnectError('unreachable', 'The workspace did not answer a request to open a terminal within 15 s; the connection was reset. Try again.'));
+      dropConnection();
+    }, CHANNEL_OPEN_TIMEOUT_MS);
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    conn.client.once('close', onConnectionClose);
+
+    const open = (attempt: number) => {
+      if (conn.closed) return onConnectionClose();
+      try {
+        conn.client.shell({ term: options.term ?? 'xterm-256color', cols: options.cols, rows: options.rows, width: 0, height: 0 }, (err, stream) => {
+          if (settled) return void stream?.close();
+          if (err) {
+            if (/open failed/i.test(err.message) && attempt < OPEN_RETRIES) {
+              setTimeout(() => open(attempt + 1), 50 * (attempt + 1));
+              return;
+            }
+            return fail(new NexusError('ssh_failed', `The workspace refused to open a terminal: ${err.message}`, { cause: err }));
+          }
+          settled = true;
+          clearTimeout(openTimer);
+          signal.removeEventListener('abort', onAbort);
+          conn.client.removeListener('close', onConnectionClose);
+          resolve(shellSession(conn, stream, release));
+        });
+      } catch {
+        onConnectionClose(); // ssh2 throws "Not connected" when the socket just went away
+      }
+    };
+    open(0);
+  });
+}
+
+function shellSession(conn: Connection, channel: ClientChannel, release: () => void): ShellSession {
+  let exitCode: number | null = null;
+  let exitSignal: string | null = null;
+  let finish: (end: ShellEnd) => void = () => undefined;
+  const ended = new Promise<ShellEnd>((resolve) => {
+    let done = false;
+    finish = (end) => {
+      if (done) return;
+      done = true;
+      conn.client.removeListener('close', onDropped);
+      release();
+      resolve(end);
+    };
+  });
+  const onDropped = () => finish({ reason: 'dropped', exitCode, signal: exitSignal });
+  conn.client.once('close', onDropped);
+  channel.on('exit', (code: number | null, sig?: string) => {
+    if (typeof code === 'number') exitCode = code;
+    else if (sig) exitSignal = sig.startsWith('SIG') ? sig : `SIG${sig}`;
+  });
+  channel.on('close', () => finish({ reason: exitCode !== null || exitSignal !== null ? 'exit' : conn.closed ? 'dropped' : 'closed', exitCode, signal: exitSignal }));
+  channel.on('error', () => finish({ reason: conn.closed ? 'dropped' : 'closed', exitCode, signal: exitSignal }));
+  return {
+    channel,
+    resize: (cols, rows) => {
+      try {
+        channel.setWindow(rows, cols, 0, 0);
+      } catch {
+        // The channel is closing: the next shell gets the size when it opens.
+      }
+    },
+    signal: (name) => signalChannel(channel, name),
+    close: () => {
+      try {
+        channel.close();
+      } catch {
+        // Already gone.
+      }
+      // A channel on a dead connection never confirms its close: do not wait for it.
+      if (conn.closed) onDropped();
+    },
+    ended,
+  };
 }
 
 /**

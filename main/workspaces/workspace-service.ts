@@ -148,7 +148,8 @@ export class WorkspaceService {
 
   async endpoint(record: WorkspaceRecord): Promise<SshEndpoint> {
     const cached = this.endpoints.get(record.id);
-    if (cached) return cached;
+    // Gateway endpoints carry a token the backend may have replaced since: ask it every time.
+    if (cached && cached.hostKey.kind === 'pinned') return cached;
     if (!record.instanceId) throw new NexusError('not_found', `Workspace ${record.name} has no container or sandbox.`);
     const endpoint = await this.backend(record.backend).endpoint(record.instanceId);
     this.endpoints.set(record.id, endpoint);
@@ -250,7 +251,7 @@ export class WorkspaceService {
   async ensureRunning(id: string): Promise<{ record: WorkspaceRecord; endpoint: SshEndpoint }> {
     const record = this.record(id);
     const status = this.live.get(id)?.status;
-    if (status === 'sleeping' || status === 'stopping') {
+    if (status === 'sleeping' || status === 'stopping' || status === 'archived') {
       this.deps.hub.emit('notice', { level: 'info', title: `Workspace ${record.name} is sleeping. Starting…`, message: '', workspaceId: id, key: `waking:${id}` });
       await this.start(id);
       this.deps.hub.emit('notice', { level: 'success', title: 'Workspace started.', message: record.name, workspaceId: id, key: `woke:${id}` });
