@@ -19,6 +19,7 @@ import { ensureIdentity } from '../ssh/keys.js';
 import { KnownHosts } from '../ssh/known-hosts.js';
 import { SshPool } from '../ssh/pool.js';
 import { SshConfigFile } from '../ssh/ssh-config.js';
+import { TerminalService } from '../terminals/terminal-service.js';
 import { StateStore } from '../workspaces/state-store.js';
 import { WorkspaceService } from '../workspaces/workspace-service.js';
 import { workspaceSsh } from '../workspaces/workspace-ssh.js';
@@ -28,6 +29,7 @@ import { configHandlers } from './handlers/config.js';
 import { daytonaHandlers } from './handlers/daytona.js';
 import { repoHandlers } from './handlers/repos.js';
 import { syncHandlers } from './handlers/sync.js';
+import { terminalHandlers } from './handlers/terminals.js';
 import { startSync, syncHooks } from './sync-wiring.js';
 import { workspaceHandlers } from './handlers/workspaces.js';
 
@@ -50,6 +52,8 @@ export interface NexusApp {
   router: CallTarget;
   hub: EventHub;
   log: Logger;
+  /** Terminal data path (binary frames): the WebSocket transport and Electron's MessagePort attach here. */
+  terminals?: TerminalService;
   /**
    * After the laptop wakes (powerMonitor `resume` / `unlock-screen`, once per burst): drops SSH
    * connections that died in the sleep, asks every backend for its status now, and makes sync
@@ -115,28 +119,41 @@ export async function createApp(options: AppOptions): Promise<NexusApp> {
   });
   daytona.attach(workspaces);
   // A live sync session keeps a Daytona sandbox awake (its gateway channel bumps activity).
-  daytona.setKeptAwakeBy((id) => (['watching', 'scanning', 'staging', 'reconciling', 'saving'].includes(sync.state(id)?.status ?? 'off') ? ['file sync'] : []));
+  daytona.addKeptAwakeBy((id) => (['watching', 'scanning', 'staging', 'reconciling', 'saving'].includes(sync.state(id)?.status ?? 'off') ? ['file sync'] : []));
   const repos = new RepoService(state);
+  // Daytona's ensureRunning also notices a sandbox stopped since its card was updated and hands
+  // back the endpoint with the current access token.
+  const terminals = new TerminalService({
+    workspaces: { ensureRunning: (id) => daytona.ensureRunning(id), view: (id) => workspaces.view(id) },
+    pool,
+    hub,
+    log: log.child('terminals'),
+  });
+  daytona.addKeptAwakeBy((id) => (terminals.list(id).some((t) => t.state === 'connected') ? ['open terminal'] : []));
 
   const handlers: Handlers = {
     ...appHandlers(ctx),
     ...configHandlers(config, paths),
     ...daytonaHandlers(daytona),
     ...repoHandlers(repos),
-    ...syncHandlers(sync, workspaces),
+    ...syncHandlers(sync, (id) => daytona.ensureRunning(id)),
+    ...terminalHandlers(terminals),
     ...workspaceHandlers(workspaces),
   };
   return {
     router: new Router(methods, handlers, log.child('rpc')),
     hub,
     log,
+    terminals,
     async onResume() {
+      terminals.disconnectAll('the computer woke from sleep');
       await daytona.ssh.closeAll();
       daytona.poller.pollSoon();
       await Promise.allSettled(workspaces.list().map((w) => workspaces.refresh(w.id)));
       await Promise.allSettled(workspaces.list().filter((w) => w.status === 'running').map((w) => sync.resume(w.id)));
     },
     async dispose() {
+      await terminals.dispose();
       await daytona.dispose();
       await workspaces.dispose();
       await sync.dispose();

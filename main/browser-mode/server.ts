@@ -35,6 +35,7 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
   const transport = new WsTransport({
     router: options.app.router,
     hub: options.app.hub,
+    ...(options.app.terminals ? { terminals: options.app.terminals } : {}),
     token,
     allowedOrigins: () => origins,
     log: options.app.log.child('ws'),

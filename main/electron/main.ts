@@ -1,5 +1,5 @@
 import { BrowserWindow, app, dialog, ipcMain, powerMonitor, safeStorage, shell } from 'electron';
-import type { IpcMainInvokeEvent } from 'electron';
+import type { IpcMainEvent, IpcMainInvokeEvent } from 'electron';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,6 +23,7 @@ import { createLogger } from '../log/logger.js';
 import { OsNotifications } from './notifications.js';
 import { lockDownSession, registerAppScheme, serveApp } from './protocol.js';
 import { DesktopStore } from './store.js';
+import { serveTerminalPorts } from './terminal-port.js';
 import { installTestHooks } from './test-hooks.js';
 import { NexusTray } from './tray.js';
 import { createMainWindow, lockDownContents } from './window.js';
@@ -95,7 +96,7 @@ function focus(request: FocusRequest): void {
 }
 
 /** Only our page, in our window's main frame, may call the contract. */
-function fromOurWindow(event: IpcMainInvokeEvent): boolean {
+function fromOurWindow(event: IpcMainInvokeEvent | IpcMainEvent): boolean {
   const frame = event.senderFrame;
   return window !== null && !window.isDestroyed() && event.sender === window.webContents && frame !== null && frame === event.sender.mainFrame && isAppUrl(frame.url);
 }
@@ -119,6 +120,7 @@ async function boot(): Promise<void> {
     controller?.observeCall(method, params);
     return app.router.call(method, params);
   });
+  serveTerminalPorts({ allowed: fromOurWindow, terminals: async () => (await ready).terminals, log: log.child('terminals') });
   // The window shows while the services come up; its calls wait for them.
   window = makeWindow();
 

@@ -9,6 +9,7 @@ import type { EventName } from '../../shared/contract/events.js';
 import { EventHub } from './event-hub.js';
 import type { CallTarget } from './router.js';
 import type { Logger } from '../log/logger.js';
+import type { TerminalLink, TerminalPeer } from '../terminals/terminal-service.js';
 
 export const WS_PATH = '/rpc';
 
@@ -19,6 +20,8 @@ export interface WsTransportOptions {
   /** Origins a browser page may connect from (the page this server serves). */
   allowedOrigins: () => string[];
   log: Logger;
+  /** Terminal data: binary frames (see `encodeTerminalFrame`) go here; without it binary frames are refused. */
+  terminals?: { connect(peer: TerminalPeer): TerminalLink };
 }
 
 function sameToken(given: string | null, expected: string): boolean {
@@ -39,7 +42,10 @@ export function refuseReason(req: IncomingMessage, token: string, allowedOrigins
   return null;
 }
 
-/** The browser-mode transport: the same router and events, as JSON frames over a WebSocket. */
+/**
+ * The browser-mode transport: the same router and events, as JSON text frames over a WebSocket;
+ * terminal bytes as binary frames on the same socket.
+ */
 export class WsTransport {
   readonly wss: WebSocketServer;
 
@@ -71,11 +77,23 @@ export class WsTransport {
     const unsubscribe = this.options.hub.subscribe((event, payload) => {
       if (subscribed.has(event)) send({ t: 'evt', event, payload });
     });
-    socket.on('close', unsubscribe);
+    const terminals = this.options.terminals?.connect({
+      send: (frame) => {
+        if (socket.readyState === socket.OPEN) socket.send(frame, { binary: true });
+      },
+    });
+    socket.on('close', () => {
+      unsubscribe();
+      terminals?.close();
+    });
     socket.on('error', (err) => this.options.log.debug('WebSocket error', err.message));
     socket.on('message', (data: RawData, isBinary: boolean) => {
       if (isBinary) {
-        socket.close(1003, 'binary frames are not accepted here');
+        const refused = terminals ? terminals.receive(binaryOf(data)) : 'binary frames are not accepted here';
+        if (refused) {
+          this.options.log.warn(`closed a WebSocket: ${refused}`);
+          socket.close(1003, refused.slice(0, 120));
+        }
         return;
       }
       let frame: ClientFrame;
@@ -103,4 +121,10 @@ export class WsTransport {
     for (const client of this.wss.clients) client.terminate();
     this.wss.close();
   }
+}
+
+function binaryOf(data: RawData): Uint8Array {
+  if (Array.isArray(data)) return Buffer.concat(data);
+  if (data instanceof ArrayBuffer) return new Uint8Array(data);
+  return data;
 }

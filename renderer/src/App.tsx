@@ -4,6 +4,7 @@ import { AboutPanel } from './components/AboutPanel.js';
 import { ConnectionBadge } from './components/ConnectionBadge.js';
 import { SettingsPanel } from './components/settings/SettingsPanel.js';
 import { SignInDialog } from './components/settings/SignInDialog.js';
+import { TerminalDock } from './components/terminals/TerminalDock.js';
 import { panelId, tabId, Tabs } from './components/Tabs.js';
 import type { TabKey } from './components/Tabs.js';
 import { Toasts } from './components/toasts/Toasts.js';
@@ -59,6 +60,7 @@ function Shell() {
         {tab === 'settings' && <SettingsPanel onSignIn={openSignIn} />}
         {tab === 'about' && <AboutPanel />}
       </main>
+      {features.terminals && <TerminalDock workspaces={workspaces.workspaces} />}
       {creating && <CreateDialog workspaces={workspaces.workspaces} onClose={() => setCreating(false)} onSignIn={openSignIn} />}
       {signingIn && features.daytonaSignIn && <SignInDialog onClose={() => setSigningIn(false)} />}
       <Toasts />

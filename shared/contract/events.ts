@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Progress, Workspace, WorkspaceId } from '../domain/workspace.js';
+import { TerminalId, TerminalState } from './methods/terminals.js';
 
 export const Notice = z.strictObject({
   level: z.enum(['info', 'success', 'warning', 'error']),
@@ -28,6 +29,10 @@ export const events = {
   'workspace.progress': Progress,
   notice: Notice,
   'ui.focus': FocusRequest,
+  /** A terminal connected, disconnected (Enter reconnects), exited, or was closed. */
+  'terminal.state': z.strictObject({ terminalId: TerminalId, workspaceId: WorkspaceId, state: z.union([TerminalState, z.literal('closed')]) }),
+  /** A terminal's shell ended with a status (`exit 3`) or a signal. */
+  'terminal.exit': z.strictObject({ terminalId: TerminalId, workspaceId: WorkspaceId, exitCode: z.number().int().nullable(), signal: z.string().max(50).nullable() }),
 } as const;
 
 export type Events = typeof events;

@@ -4,6 +4,7 @@ import { configMethods } from './methods/config.js';
 import { daytonaMethods } from './methods/daytona.js';
 import { repoMethods } from './methods/repos.js';
 import { syncMethods } from './methods/sync.js';
+import { terminalMethods } from './methods/terminals.js';
 import { workspaceMethods } from './methods/workspaces.js';
 
 /**
@@ -16,6 +17,7 @@ export const methods = {
   ...daytonaMethods,
   ...repoMethods,
   ...syncMethods,
+  ...terminalMethods,
   ...workspaceMethods,
 } as const;
 

@@ -1,5 +1,7 @@
 import { typedApi } from '../../../shared/contract/client.js';
 import type { NexusApi, RawBridge } from '../../../shared/contract/client.js';
+import { messagePortTerminals } from './terminal-data.js';
+import type { TerminalData } from './terminal-data.js';
 import { WsBridge } from './ws-bridge.js';
 import type { ConnectionState } from './ws-bridge.js';
 
@@ -15,6 +17,8 @@ export interface Connection {
   runtime: 'electron' | 'browser';
   state(): ConnectionState;
   onState(listener: (state: ConnectionState) => void): () => void;
+  /** Terminal bytes: binary frames, beside the contract (never a call per chunk). */
+  terminals: TerminalData;
 }
 
 const TOKEN_KEY = 'nexus.token';
@@ -34,10 +38,10 @@ function takeToken(): string | null {
 
 export function connect(): Connection {
   if (window.nexus) {
-    return { api: typedApi(window.nexus), runtime: 'electron', state: () => 'connected', onState: () => () => undefined };
+    return { api: typedApi(window.nexus), runtime: 'electron', state: () => 'connected', onState: () => () => undefined, terminals: messagePortTerminals() };
   }
   const token = takeToken() ?? '';
   const scheme = window.location.protocol === 'https:' ? 'wss' : 'ws';
   const bridge = new WsBridge(`${scheme}://${window.location.host}/rpc?token=${encodeURIComponent(token)}`);
-  return { api: typedApi(bridge), runtime: 'browser', state: () => bridge.state, onState: (l) => bridge.onState(l) };
+  return { api: typedApi(bridge), runtime: 'browser', state: () => bridge.state, onState: (l) => bridge.onState(l), terminals: bridge.terminals };
 }

@@ -1,5 +1,6 @@
 import type { RawBridge } from '../../../shared/contract/client.js';
 import type { Reply, ServerFrame } from '../../../shared/contract/wire.js';
+import { TerminalFrames } from './terminal-data.js';
 
 export type ConnectionState = 'connecting' | 'connected' | 'disconnected';
 
@@ -9,7 +10,8 @@ interface Pending {
 
 /**
  * The browser-mode bridge: contract calls as JSON frames over one WebSocket, reconnecting with
- * backoff. A call made while disconnected fails at once with a message, never hangs.
+ * backoff. A call made while disconnected fails at once with a message, never hangs. Terminal
+ * bytes share the socket as binary frames (`terminals`); they are re-attached after a reconnect.
  */
 export class WsBridge implements RawBridge {
   private socket: WebSocket | null = null;
@@ -20,6 +22,10 @@ export class WsBridge implements RawBridge {
   private retryMs = 250;
   private closed = false;
   state: ConnectionState = 'connecting';
+  /** Terminal data: binary frames on this socket (dropped while it is down). */
+  readonly terminals = new TerminalFrames((frame) => {
+    if (this.socket?.readyState === WebSocket.OPEN) this.socket.send(frame);
+  });
 
   constructor(private readonly url: string) {
     this.open();
@@ -32,14 +38,17 @@ export class WsBridge implements RawBridge {
 
   private open(): void {
     const socket = new WebSocket(this.url);
+    socket.binaryType = 'arraybuffer';
     this.socket = socket;
     this.setState('connecting');
     socket.onopen = () => {
       this.retryMs = 250;
       for (const event of this.listeners.keys()) socket.send(JSON.stringify({ t: 'sub', event }));
       this.setState('connected');
+      this.terminals.reattach();
     };
     socket.onmessage = (msg) => {
+      if (msg.data instanceof ArrayBuffer) return this.terminals.receive(new Uint8Array(msg.data));
       if (typeof msg.data !== 'string') return;
       const frame = JSON.parse(msg.data) as ServerFrame;
       if (frame.t === 'res') {
