@@ -59,6 +59,18 @@ export async function seedFiles(
   endpoint: SshEndpoint,
   signal: AbortSignal,
 ): Promise<void> {
+  // The remote script can run again from the start, so a connection that drops mid-copy (a
+  // cloud gateway, a busy machine) gets one more try on a fresh connection before create fails.
+  try {
+    await seedOnce(ssh, record, endpoint, signal);
+  } catch (err) {
+    if (signal.aborted || !(err instanceof NexusError) || err.code !== 'ssh_failed') throw err;
+    ssh.drop(record.id);
+    await seedOnce(ssh, record, endpoint, signal);
+  }
+}
+
+async function seedOnce(ssh: WorkspaceSsh, record: WorkspaceRecord, endpoint: SshEndpoint, signal: AbortSignal): Promise<void> {
   const [name, email] = await Promise.all([hostIdentity(record.repo, 'user.name'), hostIdentity(record.repo, 'user.email')]);
   const pack = await packCommit(record.repo, record.baseCommit, signal);
   if (pack === null) throw new NexusError('git_failed', `Could not pack commit ${record.baseCommit.slice(0, 12)} of ${record.repo}.`);
