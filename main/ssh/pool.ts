@@ -6,7 +6,7 @@ import type { SshEndpoint } from '../backends/backend.js';
 import type { Logger } from '../log/logger.js';
 import { fingerprint, publicKeyBlob } from './keys.js';
 import type { KnownHosts } from './known-hosts.js';
-import { shellCommand } from './quote.js';
+import { shellCommand, shellQuote } from './quote.js';
 import { abortable } from '../process/abortable.js';
 
 const { Client } = ssh2;
@@ -66,6 +66,8 @@ export interface ShellOptions extends ConnectOptions {
   rows: number;
   /** TERM for the PTY; xterm.js speaks xterm-256color. */
   term?: string;
+  /** The folder the shell starts in (the workspace's files); its home when absent or missing. */
+  cwd?: string;
 }
 
 /** Why a shell channel ended: it exited (with a status or a signal), it closed without one, or the connection dropped. */
@@ -491,7 +493,8 @@ function openShell(conn: Connection, options: ShellOptions, signal: AbortSignal,
     const open = (attempt: number) => {
       if (conn.closed) return onConnectionClose();
       try {
-        conn.client.shell({ term: options.term ?? 'xterm-256color', cols: options.cols, rows: options.rows, width: 0, height: 0 }, (err, stream) => {
+        const pty = { term: options.term ?? 'xterm-256color', cols: options.cols, rows: options.rows, width: 0, height: 0 };
+        const opened = (err: Error | undefined, stream: ClientChannel) => {
           if (settled) return void stream?.close();
           if (err) {
             if (/open failed/i.test(err.message) && attempt < OPEN_RETRIES) {
@@ -505,7 +508,11 @@ function openShell(conn: Connection, options: ShellOptions, signal: AbortSignal,
           signal.removeEventListener('abort', onAbort);
           conn.client.removeListener('close', onConnectionClose);
           resolve(shellSession(conn, stream, release));
-        });
+        };
+        // With a folder to start in, a login shell is started there (an exec request with a PTY);
+        // otherwise the account's own shell request, which starts in its home.
+        if (options.cwd) conn.client.exec(`cd ${shellQuote(options.cwd)} 2>/dev/null; exec "\${SHELL:-/bin/bash}" -l`, { pty }, opened);
+        else conn.client.shell(pty, opened);
       } catch {
         onConnectionClose(); // ssh2 throws "Not connected" when the socket just went away
       }

@@ -93,6 +93,9 @@ describe.skipIf(!parts.ok)('terminals: shells with a PTY in a real Docker worksp
     await screen.waitFor(PROMPT);
     screen.type('echo hello\r');
     await screen.waitFor(line('hello'));
+    // It starts among the workspace's files, not in the home folder.
+    screen.type('pwd\r');
+    await screen.waitFor(line('/workspace'));
     expect(await call(app, 'terminals.list', { workspaceId: ws.id })).toEqual([{ terminalId, workspaceId: ws.id, cols: 80, rows: 24, state: 'connected', exitCode: null }]);
     screen.type('echo $TERM; stty size\r');
     await screen.waitFor(/xterm-256color\r\n24 80\r\n/);

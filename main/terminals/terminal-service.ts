@@ -280,7 +280,7 @@ export class TerminalService {
       const { record, endpoint } = await this.deps.workspaces.ensureRunning(t.workspaceId);
       unlisten();
       if (!current()) return;
-      session = await this.deps.pool.shell(record.id, endpoint, { cols: t.cols, rows: t.rows, alias: record.sshAlias });
+      session = await this.deps.pool.shell(record.id, endpoint, { cols: t.cols, rows: t.rows, alias: record.sshAlias, cwd: '/workspace' });
     } catch (err) {
       unlisten();
       if (!current()) return;
