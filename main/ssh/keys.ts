@@ -38,6 +38,20 @@ export function fingerprint(blob: Buffer): string {
   return `SHA256:${createHash('sha256').update(blob).digest('base64').replace(/=+$/, '')}`;
 }
 
+/**
+ * An ed25519 pair in OpenSSH format. ssh2's generator writes a key whose public half starts with
+ * a zero byte one byte short (about 1 key in 300), which its own parser and OpenSSH reject; such
+ * a pair is drawn again.
+ */
+export function generateEd25519(comment: string): { private: string; public: string } {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const pair = utils.generateKeyPairSync('ed25519', { comment });
+    const parsed = utils.parseKey(pair.private);
+    if (!(parsed instanceof Error) && !Array.isArray(parsed) && parsed.isPrivateKey()) return pair;
+  }
+  throw new NexusError('ssh_failed', 'Could not generate a usable SSH key; try again.');
+}
+
 const inFlight = new Map<string, Promise<Identity>>();
 
 /**
@@ -57,7 +71,7 @@ async function loadOrCreate(path: string): Promise<Identity> {
   await ensurePrivateDir(dirname(path));
   let privateText = await readTextOrNull(path);
   if (privateText === null) {
-    const pair = utils.generateKeyPairSync('ed25519', { comment: IDENTITY_COMMENT });
+    const pair = generateEd25519(IDENTITY_COMMENT);
     const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
     await writeFile(tmp, pair.private, { mode: 0o600 });
     try {
@@ -93,6 +107,6 @@ async function loadOrCreate(path: string): Promise<Identity> {
 export function generateHostKey(): { privateKey: string; publicKey: string } {
   // No comment: `ssh-keygen -y` then prints exactly "type base64", the form the image's
   // entrypoint compares with the .pub file we supply.
-  const pair = utils.generateKeyPairSync('ed25519', { comment: '' });
+  const pair = generateEd25519('');
   return { privateKey: pair.private, publicKey: normalizePublicKey(pair.public) };
 }

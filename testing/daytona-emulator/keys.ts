@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import ssh2 from 'ssh2';
+import { generateEd25519 as generateUsableEd25519 } from '../../main/ssh/keys.js';
 
 export interface KeyPair {
   /** OpenSSH private key. */
@@ -10,7 +11,8 @@ export interface KeyPair {
 }
 
 export function generateEd25519(comment: string): KeyPair {
-  const pair = ssh2.utils.generateKeyPairSync('ed25519', { comment });
+  // The app's generator: it redraws the rare pair ssh2 writes malformed.
+  const pair = generateUsableEd25519(comment);
   return { private: pair.private, public: pair.public.trim() };
 }
 
