@@ -6,7 +6,7 @@ import type { SshEndpoint } from '../backends/backend.js';
 import type { Logger } from '../log/logger.js';
 import { fingerprint, publicKeyBlob } from './keys.js';
 import type { KnownHosts } from './known-hosts.js';
-import { shellCommand, shellQuote } from './quote.js';
+import { shellCommand } from './quote.js';
 import { abortable } from '../process/abortable.js';
 
 const { Client } = ssh2;
@@ -468,6 +468,9 @@ function runExec(conn: Connection, command: string, options: ExecOptions, signal
   });
 }
 
+/** Starts the account's login shell in the folder given as $1 (its home when that folder is missing). */
+const LOGIN_SHELL_IN = 'cd -- "$1" 2>/dev/null; exec "${SHELL:-/bin/bash}" -l';
+
 function openShell(conn: Connection, options: ShellOptions, signal: AbortSignal, release: () => void, dropConnection: () => void): Promise<ShellSession> {
   return new Promise<ShellSession>((resolve, reject) => {
     let settled = false;
@@ -511,7 +514,7 @@ function openShell(conn: Connection, options: ShellOptions, signal: AbortSignal,
         };
         // With a folder to start in, a login shell is started there (an exec request with a PTY);
         // otherwise the account's own shell request, which starts in its home.
-        if (options.cwd) conn.client.exec(`cd ${shellQuote(options.cwd)} 2>/dev/null; exec "\${SHELL:-/bin/bash}" -l`, { pty }, opened);
+        if (options.cwd) conn.client.exec(shellCommand(['sh', '-c', LOGIN_SHELL_IN, 'nexus-shell', options.cwd]), { pty }, opened);
         else conn.client.shell(pty, opened);
       } catch {
         onConnectionClose(); // ssh2 throws "Not connected" when the socket just went away
