@@ -146,6 +146,21 @@ describe.skipIf(!parts.ok)('terminals: shells with a PTY in a real Docker worksp
     await call(app, 'terminals.close', { terminalId });
   });
 
+  it('sends a flood in full frames, not one per PTY read', async () => {
+    const { terminalId } = await call(app, 'terminals.open', { workspaceId: ws.id, cols: 120, rows: 30 });
+    const screen = attachScreen(app, terminalId);
+    await screen.waitFor(PROMPT);
+    screen.keepFrames(true);
+    screen.type('head -c 8M /dev/zero | base64; echo END-$((2*21))\r');
+    await screen.waitFor(/END-42\r\n/, 60_000);
+    const bytes = screen.frames.reduce((n, f) => n + f.length, 0);
+    expect(bytes).toBeGreaterThan(10_000_000);
+    // Every frame costs the page a message, a parse pass and an ack: a PTY read (≤ 4 KB) is not a frame.
+    const sizes = screen.frames.map((f) => f.length).sort((a, b) => a - b);
+    expect(sizes[Math.floor(sizes.length / 2)]).toBeGreaterThan(32 * 1024);
+    await call(app, 'terminals.close', { terminalId });
+  });
+
   it('never splits an emoji or a CJK character across frames', async () => {
     const { terminalId } = await call(app, 'terminals.open', { workspaceId: ws.id, cols: 100, rows: 30 });
     const screen = attachScreen(app, terminalId);

@@ -13,6 +13,14 @@ import { chunkUtf8, Utf8Splitter } from './utf8.js';
 export const HIGH_WATER = 512 * 1024;
 /** …and resume it once acknowledgements bring it below this. */
 export const LOW_WATER = 384 * 1024;
+/**
+ * Output arriving while a stream is in full flow (a flush happened within STREAMING_MS) waits
+ * up to COALESCE_MS so it goes out in a few large frames rather than one per 4 KB PTY read:
+ * every frame costs the page a message, a parse pass and an ack. A keystroke's echo after a
+ * quiet moment still goes out within the same turn.
+ */
+const COALESCE_MS = 5;
+const STREAMING_MS = 20;
 /** A terminal nobody receives (its window closed) is closed after this long without a re-attach. */
 const ORPHAN_MS = 60_000;
 /** Typed while the shell is still starting: sent once it is up (bounded). */
@@ -70,6 +78,8 @@ interface Terminal {
   queue: Buffer[];
   queued: number;
   flushScheduled: boolean;
+  /** When output last went out (performance.now()), to tell a stream from an echo. */
+  lastFlush: number;
   /** Sent (or kept for the next receiver) and not yet acknowledged. */
   unacked: number;
   paused: boolean;
@@ -135,6 +145,7 @@ export class TerminalService {
       queue: [],
       queued: 0,
       flushScheduled: false,
+      lastFlush: 0,
       unacked: 0,
       paused: false,
       peer: null,
@@ -383,27 +394,41 @@ export class TerminalService {
     this.emitOutput(t, Buffer.from(text, 'utf8'));
   }
 
-  /** Queues complete UTF-8 output; flushed at the end of this turn, or at once past a chunk's size. */
+  /** Queues complete UTF-8 output; flushed at the end of this turn (a few ms later in a stream), or at once past a chunk's size. */
   private emitOutput(t: Terminal, bytes: Buffer): void {
     if (bytes.length === 0 || t.closed) return;
     t.queue.push(bytes);
     t.queued += bytes.length;
-    if (t.queued >= TERMINAL_MAX_CHUNK) this.flush(t);
-    else if (!t.flushScheduled) {
-      t.flushScheduled = true;
-      setImmediate(() => {
-        t.flushScheduled = false;
-        this.flush(t);
-      });
-    }
+    if (t.queued >= TERMINAL_MAX_CHUNK) this.flush(t, true);
+    else this.scheduleFlush(t);
   }
 
-  private flush(t: Terminal): void {
+  private scheduleFlush(t: Terminal): void {
+    if (t.flushScheduled) return;
+    t.flushScheduled = true;
+    const run = () => {
+      t.flushScheduled = false;
+      this.flush(t, false);
+    };
+    if (performance.now() - t.lastFlush < STREAMING_MS) setTimeout(run, COALESCE_MS);
+    else setImmediate(run);
+  }
+
+  /** Sends what is queued; `fullOnly` keeps a last, short piece back to join what comes next. */
+  private flush(t: Terminal, fullOnly: boolean): void {
     if (t.queued === 0 || t.closed) return;
     const all = t.queue.length === 1 ? t.queue[0]! : Buffer.concat(t.queue, t.queued);
     t.queue = [];
     t.queued = 0;
-    for (const chunk of chunkUtf8(all, TERMINAL_MAX_CHUNK)) this.send(t, chunk);
+    t.lastFlush = performance.now();
+    const chunks = chunkUtf8(all, TERMINAL_MAX_CHUNK);
+    const tail = fullOnly && chunks.length > 1 ? chunks.pop()! : null;
+    for (const chunk of chunks) this.send(t, chunk);
+    if (tail) {
+      t.queue.push(tail);
+      t.queued = tail.length;
+      this.scheduleFlush(t);
+    }
     this.updatePause(t);
   }
 
