@@ -30,7 +30,7 @@ import { daytonaHandlers } from './handlers/daytona.js';
 import { repoHandlers } from './handlers/repos.js';
 import { syncHandlers } from './handlers/sync.js';
 import { terminalHandlers } from './handlers/terminals.js';
-import { startSync, syncHooks } from './sync-wiring.js';
+import { applySyncExcludes, startSync, syncHooks } from './sync-wiring.js';
 import { workspaceHandlers } from './handlers/workspaces.js';
 
 export interface AppOptions {
@@ -113,10 +113,11 @@ export async function createApp(options: AppOptions): Promise<NexusApp> {
   });
   workspaces.hooks = syncHooks(sync);
   await workspaces.init();
-  await startSync(sync, workspaces, (message) => {
+  const syncProblem = (message: string) => {
     log.warn(message);
     hub.emit('notice', { level: 'error', title: 'File sync is not running', message, workspaceId: null, key: `sync:${message}` });
-  });
+  };
+  await startSync(sync, workspaces, syncProblem);
   daytona.attach(workspaces);
   // A live sync session keeps a Daytona sandbox awake (its gateway channel bumps activity).
   daytona.addKeptAwakeBy((id) => (['watching', 'scanning', 'staging', 'reconciling', 'saving'].includes(sync.state(id)?.status ?? 'off') ? ['file sync'] : []));
@@ -133,7 +134,7 @@ export async function createApp(options: AppOptions): Promise<NexusApp> {
 
   const handlers: Handlers = {
     ...appHandlers(ctx),
-    ...configHandlers(config, paths),
+    ...configHandlers(config, paths, () => void applySyncExcludes(sync, workspaces, syncProblem)),
     ...daytonaHandlers(daytona),
     ...repoHandlers(repos),
     ...syncHandlers(sync, (id) => daytona.ensureRunning(id)),

@@ -1,4 +1,4 @@
-import type { SyncService } from '../sync/index.js';
+import type { EnsureRecord, SyncService } from '../sync/index.js';
 import type { LifecycleHooks, WorkspaceService } from '../workspaces/workspace-service.js';
 
 /** Sync follows the workspace: last step of create, paused on stop, resumed on start, gone on delete. */
@@ -18,13 +18,34 @@ export function syncHooks(sync: SyncService): LifecycleHooks {
   };
 }
 
-/** Starts the private daemon and makes sure every workspace has its session (paused when asleep). */
+/** The workspaces that should have a session (paused when asleep). */
+function syncRecords(workspaces: WorkspaceService): EnsureRecord[] {
+  return workspaces
+    .list()
+    .filter((w) => w.status !== 'missing' && w.status !== 'creating')
+    .map((w) => ({ id: w.id, name: w.name, worktree: w.worktree, sshAlias: w.sshAlias, paused: w.status !== 'running' }));
+}
+
+/**
+ * Starts the private daemon and makes sure every workspace has its session (paused when
+ * asleep), made with the current sync.exclude (config.yaml may have changed while Nexus was closed).
+ */
 export async function startSync(sync: SyncService, workspaces: WorkspaceService, onError: (message: string) => void): Promise<void> {
   try {
     await sync.start();
-    const list = workspaces.list().filter((w) => w.status !== 'missing' && w.status !== 'creating');
-    const result = await sync.ensure(list.map((w) => ({ id: w.id, name: w.name, worktree: w.worktree, sshAlias: w.sshAlias, paused: w.status !== 'running' })));
+    const result = await sync.ensure(syncRecords(workspaces));
     for (const failure of result.failed) onError(`File sync for ${workspaces.view(failure.id).name} could not be set up: ${failure.error}`);
+    await applySyncExcludes(sync, workspaces, onError);
+  } catch (err) {
+    onError(err instanceof Error ? err.message : String(err));
+  }
+}
+
+/** After sync.exclude changed: each session is made again with the new list. */
+export async function applySyncExcludes(sync: SyncService, workspaces: WorkspaceService, onError: (message: string) => void): Promise<void> {
+  try {
+    const result = await sync.applyExcludes(syncRecords(workspaces));
+    for (const failure of result.failed) onError(`The new sync exclusions could not be applied to ${workspaces.view(failure.id).name}: ${failure.error}`);
   } catch (err) {
     onError(err instanceof Error ? err.message : String(err));
   }

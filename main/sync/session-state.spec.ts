@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { SyncState } from '../../shared/domain/workspace.js';
 import { mutagenError } from './cli.js';
 import { describeChange, mapStatus, parseSessions, toSyncState } from './session-state.js';
-import { createArgs } from './sync-service.js';
+import { createArgs, ignoresDigest } from './sync-service.js';
 
 // Lines as Mutagen 0.18.1 printed them (`sync monitor --template '{{json .}}'`), trimmed.
 const STAGING =
@@ -98,6 +98,8 @@ describe('mutagen sync create arguments', () => {
       'nexus-a1b2c3d4e5f6',
       '--label',
       'nexus-workspace=a1b2c3d4e5f6',
+      '--label',
+      `nexus-ignores=${ignoresDigest(['dist/', '*.tmp'])}`,
       '--mode',
       'two-way-safe',
       '--no-global-configuration',
@@ -118,6 +120,13 @@ describe('mutagen sync create arguments', () => {
       '--watch-polling-interval-alpha',
       '1',
     ]);
+  });
+
+  it('labels each session with a digest of its whole ignore list', () => {
+    expect(ignoresDigest(['dist/'])).toMatch(/^[0-9a-f]{16}$/);
+    expect(ignoresDigest(['dist/'])).toBe(ignoresDigest(['dist/']));
+    expect(ignoresDigest(['dist/'])).not.toBe(ignoresDigest([]));
+    expect(ignoresDigest(['a', 'b'])).not.toBe(ignoresDigest(['b', 'a'])); // order matters to Mutagen too
   });
 
   it('keeps native host watching on macOS, and can create paused', () => {

@@ -26,6 +26,7 @@ describe.skipIf(!parts.ok)('SyncService with real Mutagen, Docker and sshd', () 
   const log = createLogger('sync-spec', { level: (process.env.NEXUS_LOG_LEVEL as 'debug' | undefined) ?? 'warn' });
   const states: Array<{ id: string; state: SyncState }> = [];
   let service: SyncService;
+  let excludes = ['scratch/'];
   let container: TestWorkspace;
   let worktree: string;
   let repo: string;
@@ -77,7 +78,7 @@ describe.skipIf(!parts.ok)('SyncService with real Mutagen, Docker and sshd', () 
     container = await startTestWorkspace(paths, alias, owner);
     service = new SyncService({
       paths,
-      excludes: () => ['scratch/'],
+      excludes: () => excludes,
       log,
       onState: (wsId, state) => states.push({ id: wsId, state }),
       restartDelayMs: 200,
@@ -212,6 +213,29 @@ describe.skipIf(!parts.ok)('SyncService with real Mutagen, Docker and sshd', () 
     expect(await remoteCat('README.md')).toBe(readme);
     expect((await remote(paths, alias, 'find /workspace/assets -type f | wc -l')).trim()).toBe(String(ASSETS));
     expect(readdirSync(worktree).sort()).toEqual(before);
+  });
+
+  it('applies a changed sync.exclude to the existing session, and loses no file', async () => {
+    const ws = { id, name: 'a', worktree, sshAlias: alias };
+    expect(await service.applyExcludes([ws])).toEqual({ recreated: [], failed: [] });
+    await service.flush(id);
+    expect(await remoteExists('scratch/big.bin')).toBe(false);
+    // scratch/ is no longer excluded; out/ now is.
+    excludes = ['out/'];
+    expect(await service.applyExcludes([ws])).toEqual({ recreated: [id], failed: [] });
+    await waitStatus('watching');
+    mkdirSync(join(worktree, 'out'), { recursive: true });
+    writeFileSync(join(worktree, 'out', 'gen.js'), 'generated\n');
+    await remoteWrite(paths, alias, '/workspace/out/remote.js', 'made in the container\n');
+    await service.flush(id);
+    expect(await remoteCat('scratch/big.bin')).toBe('excluded by sync.exclude\n');
+    expect(await remoteExists('out/gen.js')).toBe(false);
+    expect(existsSync(join(worktree, 'out', 'remote.js'))).toBe(false);
+    expect(readFileSync(join(worktree, 'out', 'gen.js'), 'utf8')).toBe('generated\n');
+    expect(await remoteCat('out/remote.js')).toBe('made in the container\n');
+    expect(await localToRemote('after-excludes.txt', 'after the change\n')).toBeLessThan(5_000);
+    // Applied once: nothing more to do.
+    expect(await service.applyExcludes([ws])).toEqual({ recreated: [], failed: [] });
   });
 
   it('terminate removes the session; ensure recreates a missing one', async () => {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdir, stat } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
 import { WorkspaceId } from '../../shared/domain/workspace.js';
@@ -39,6 +40,13 @@ export interface EnsureResult {
   orphaned: string[];
 }
 
+export interface ExcludesResult {
+  /** Sessions made again with the current ignore list. */
+  recreated: string[];
+  /** Workspaces whose session could not be made again, with why. */
+  failed: Array<{ id: string; error: string }>;
+}
+
 export interface SyncServiceOptions {
   paths: NexusPaths;
   /** `sync.mutagen_path` from config; null/undefined: `mutagen` on PATH. */
@@ -63,6 +71,17 @@ export const REMOTE_ROOT = '/workspace';
 /** Always ignored, before `sync.exclude`. `.git` also matches a worktree's `.git` FILE. */
 export const DEFAULT_IGNORES = ['.git', '.nexus/', 'node_modules/', '*.log'] as const;
 
+/** Records which ignore list a session was made with: Mutagen cannot change it afterwards. */
+export const IGNORES_LABEL = 'nexus-ignores';
+
+/** A short digest of the whole ignore list (a valid Mutagen label value). */
+export function ignoresDigest(excludes: readonly string[]): string {
+  return createHash('sha256')
+    .update(JSON.stringify([...DEFAULT_IGNORES, ...excludes]))
+    .digest('hex')
+    .slice(0, 16);
+}
+
 /**
  * `mutagen sync create` arguments for one workspace (verified against `mutagen sync create
  * --help` of 0.18.1).
@@ -75,6 +94,8 @@ export function createArgs(ws: SyncWorkspace, excludes: readonly string[], optio
     sessionName(ws.id),
     '--label',
     `${WORKSPACE_LABEL}=${ws.id}`,
+    '--label',
+    `${IGNORES_LABEL}=${ignoresDigest(excludes)}`,
     // two-way-safe: a change on both sides is a conflict that is reported, never resolved by
     // overwriting or deleting either side (two-way-resolved and one-way-replica would).
     '--mode',
@@ -282,17 +303,8 @@ export class SyncService {
       if (existing.has(record.id)) continue;
       try {
         await validateWorkspace(record);
-        await this.locked(record.id, async () => {
-          try {
-            await cli.run(['sync', 'create', ...createArgs(record, this.excludes(), { paused: record.paused === true })], { timeoutMs: 120_000 });
-          } catch (err) {
-            if (record.paused) throw err;
-            // Unreachable now: keep the session (paused) so resume() on start picks it up.
-            await cli.run(['sync', 'create', ...createArgs(record, this.excludes(), { paused: true })], { timeoutMs: 30_000 });
-            this.notes.set(record.id, `The workspace could not be reached to start sync: ${(err as Error).message}`);
-            result.failed.push({ id: record.id, error: (err as Error).message });
-          }
-        });
+        const unreachable = await this.locked(record.id, () => this.createSession(cli, record, record.paused === true));
+        if (unreachable) result.failed.push({ id: record.id, error: unreachable });
         result.created.push(record.id);
         this.opts.log.info(`recreated the missing sync session of workspace ${record.id}`);
       } catch (err) {
@@ -306,6 +318,60 @@ export class SyncService {
     const wanted = new Set(records.map((r) => r.id));
     result.orphaned = [...existing].filter((id) => !wanted.has(id));
     return result;
+  }
+
+  /**
+   * Makes again each session whose ignore list is not the current one (`sync.exclude` changed,
+   * in Settings or in config.yaml): Mutagen cannot change a session's ignores. Changes not yet
+   * carried are flushed first; both sides keep all their files, and the new session (two-way-safe)
+   * starts from what is there, so a path no longer ignored is synced from now on and one newly
+   * ignored simply stops being synced. A stopped workspace's session is made paused again.
+   */
+  async applyExcludes(records: readonly EnsureRecord[]): Promise<ExcludesResult> {
+    const cli = this.ready();
+    const want = ignoresDigest(this.excludes());
+    const byId = new Map(records.map((r) => [r.id, r]));
+    const result: ExcludesResult = { recreated: [], failed: [] };
+    for (const session of await this.list(WORKSPACE_LABEL)) {
+      const id = workspaceIdOf(session);
+      const record = id ? byId.get(id) : undefined;
+      if (!id || !record || session.labels?.[IGNORES_LABEL] === want) continue;
+      try {
+        const unreachable = await this.locked(id, async () => {
+          if (!session.paused) {
+            await cli.run(['sync', 'flush', sessionName(id)], { timeoutMs: 30_000 }).catch((err: unknown) => this.opts.log.warn(`could not flush the sync of ${id} before applying sync.exclude`, err));
+          }
+          await cli.run(['sync', 'terminate', '--label-selector', `${WORKSPACE_LABEL}=${id}`]);
+          return this.createSession(cli, record, session.paused === true);
+        });
+        result.recreated.push(id);
+        if (unreachable) result.failed.push({ id, error: unreachable });
+        this.opts.log.info(`applied the current sync.exclude to workspace ${id}`);
+      } catch (err) {
+        const message = (err as Error).message;
+        this.opts.log.warn(`could not apply sync.exclude to workspace ${id}`, err);
+        this.notes.set(id, message);
+        result.failed.push({ id, error: message });
+      }
+    }
+    return result;
+  }
+
+  /**
+   * Creates a session without waiting for its first cycle. When the workspace cannot be reached,
+   * the session is created paused (resume() on start picks it up) and the reason is returned.
+   */
+  private async createSession(cli: MutagenCli, record: SyncWorkspace, paused: boolean): Promise<string | null> {
+    try {
+      await cli.run(['sync', 'create', ...createArgs(record, this.excludes(), { paused })], { timeoutMs: 120_000 });
+      return null;
+    } catch (err) {
+      if (paused) throw err;
+      await cli.run(['sync', 'create', ...createArgs(record, this.excludes(), { paused: true })], { timeoutMs: 30_000 });
+      const message = (err as Error).message;
+      this.notes.set(record.id, `The workspace could not be reached to start sync: ${message}`);
+      return message;
+    }
   }
 
   /** The last state pushed for the workspace, or null when it has no session. */
