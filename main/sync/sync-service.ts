@@ -338,7 +338,8 @@ export class SyncService {
       if (!id || !record || session.labels?.[IGNORES_LABEL] === want) continue;
       try {
         const unreachable = await this.locked(id, async () => {
-          if (!session.paused) {
+          // Only a connected session can carry what is pending (a flush of another would wait it out).
+          if (!session.paused && session.status === 'watching') {
             await cli.run(['sync', 'flush', sessionName(id)], { timeoutMs: 30_000 }).catch((err: unknown) => this.opts.log.warn(`could not flush the sync of ${id} before applying sync.exclude`, err));
           }
           await cli.run(['sync', 'terminate', '--label-selector', `${WORKSPACE_LABEL}=${id}`]);
