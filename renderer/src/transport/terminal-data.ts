@@ -22,6 +22,7 @@ export interface TerminalData {
 /** Frames in and out over some `send`; the transport calls `receive` and `reattach`. */
 export class TerminalFrames implements TerminalData {
   private readonly receivers = new Map<number, (bytes: Uint8Array) => void>();
+  private readonly pendingAcks = new Map<number, number>();
 
   constructor(private readonly send: (frame: Uint8Array) => void) {}
 
@@ -40,8 +41,18 @@ export class TerminalFrames implements TerminalData {
     }
   }
 
+  /**
+   * xterm.js parses several chunks in one pass and acknowledges each: the counts are summed and
+   * sent once the pass is over (a microtask), one small frame instead of several.
+   */
   ack(terminalId: number, bytes: number): void {
-    this.send(encodeTerminalAck(terminalId, bytes));
+    if (this.pendingAcks.size === 0) queueMicrotask(() => this.sendAcks());
+    this.pendingAcks.set(terminalId, (this.pendingAcks.get(terminalId) ?? 0) + bytes);
+  }
+
+  private sendAcks(): void {
+    for (const [id, bytes] of this.pendingAcks) this.send(encodeTerminalAck(id, bytes));
+    this.pendingAcks.clear();
   }
 
   receive(frame: Uint8Array): void {
