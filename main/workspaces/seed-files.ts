@@ -11,8 +11,26 @@ import type { WorkspaceRecord } from './state-store.js';
  * sides, so the first sync has little to move, and `git status`/`git diff` work inside.
  * History stays on the host, where the worktree's real `.git` lives.
  */
-const REMOTE_SCRIPT = [
+/**
+ * Makes /workspace when the image has none (Daytona's default snapshot, a custom image), owned
+ * by the login user, through passwordless sudo; says plainly what is missing otherwise.
+ */
+const PREPARE_SCRIPT = [
   'set -e',
+  'if [ ! -d /workspace ] || [ ! -w /workspace ]; then',
+  '  if sudo -n true 2>/dev/null; then',
+  '    sudo -n install -d -o "$(id -u)" -g "$(id -g)" -m 0755 /workspace',
+  '    sudo -n chown "$(id -u):$(id -g)" /workspace',
+  '  else',
+  '    echo "/workspace does not exist or is not writable by user $(id -un), and sudo needs a password there. Use an image with a /workspace folder that user owns (see images/workspace)." >&2',
+  '    exit 3',
+  '  fi',
+  'fi',
+].join('\n');
+
+const REMOTE_SCRIPT = [
+  PREPARE_SCRIPT,
+  'command -v git >/dev/null || { echo "git is not installed in the workspace image. Use an image with git (see images/workspace)." >&2; exit 3; }',
   'cd /workspace',
   'git init -q',
   'git index-pack --stdin --fix-thin >/dev/null',
@@ -70,20 +88,29 @@ export async function seedFiles(
   }
 }
 
+/** The remote scripts exit with this when the image lacks something (not worth a retry). */
+const IMAGE_LACKS = 3;
+
 async function seedOnce(ssh: WorkspaceSsh, record: WorkspaceRecord, endpoint: SshEndpoint, signal: AbortSignal): Promise<void> {
   const [name, email] = await Promise.all([hostIdentity(record.repo, 'user.name'), hostIdentity(record.repo, 'user.email')]);
   const pack = await packCommit(record.repo, record.baseCommit, signal);
   if (pack === null) throw new NexusError('git_failed', `Could not pack commit ${record.baseCommit.slice(0, 12)} of ${record.repo}.`);
-  // Past this size the first sync copies the files instead (the pack is held in memory).
-  if (pack === 'too-big') return;
+  // Past this size the first sync copies the files instead (the pack is held in memory); it
+  // still needs the folder.
+  if (pack === 'too-big') return runRemote(ssh, record, endpoint, signal, ['sh', '-c', PREPARE_SCRIPT]);
+  await runRemote(ssh, record, endpoint, signal, ['sh', '-c', REMOTE_SCRIPT, 'nexus-seed', record.baseCommit, record.branch, name, email], pack);
+}
+
+async function runRemote(ssh: WorkspaceSsh, record: WorkspaceRecord, endpoint: SshEndpoint, signal: AbortSignal, argv: string[], stdin?: Buffer): Promise<void> {
   let stderr = '';
-  const result = await ssh.exec(record, endpoint, ['sh', '-c', REMOTE_SCRIPT, 'nexus-seed', record.baseCommit, record.branch, name, email], {
-    stdin: pack,
+  const result = await ssh.exec(record, endpoint, argv, {
+    ...(stdin ? { stdin } : {}),
     signal,
     onStderr: (c) => (stderr += c.toString()),
     timeoutMs: 10 * 60_000,
   });
-  if (result.exitCode !== 0) {
-    throw new NexusError('ssh_failed', `Could not set up the files in the workspace: ${stderr.trim().split('\n').slice(-2).join(' ') || `exit ${String(result.exitCode)}`}`);
-  }
+  if (result.exitCode === 0) return;
+  const why = stderr.trim().split('\n').slice(-2).join(' ') || `exit ${String(result.exitCode)}`;
+  if (result.exitCode === IMAGE_LACKS) throw new NexusError('part_missing', why);
+  throw new NexusError('ssh_failed', `Could not set up the files in the workspace: ${why}`);
 }
