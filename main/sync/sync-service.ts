@@ -214,7 +214,7 @@ export class SyncService {
       this.notes.delete(ws.id);
       try {
         // The first connect copies Mutagen's agent (~8 MB) into the workspace: allow for that.
-        const out = await cli.run(['sync', 'create', ...createArgs(ws, this.excludes())], { timeoutMs: 120_000, signal });
+        const out = await this.runCreate(cli, createArgs(ws, this.excludes()), { timeoutMs: 120_000, signal });
         // Wait on THIS session: the monitor may still hold the one replaced above.
         const identifier = /Created session (sync_[A-Za-z0-9]+)/.exec(out)?.[1] ?? null;
         await this.waitFirstCycle(ws.id, identifier, onProgress, signal);
@@ -359,16 +359,31 @@ export class SyncService {
   }
 
   /**
+   * `mutagen sync create`, once more when the daemon lost the CLI's prompter on the way ("prompter
+   * not found": seen, rarely, on a busy machine while the agent is being installed); a create
+   * that fails like that makes no session.
+   */
+  private async runCreate(cli: MutagenCli, args: string[], options: { timeoutMs: number; signal?: AbortSignal }): Promise<string> {
+    try {
+      return await cli.run(['sync', 'create', ...args], options);
+    } catch (err) {
+      if (options.signal?.aborted || !(err instanceof Error) || !/prompter not found|unable to acquire prompter/.test(err.message)) throw err;
+      this.opts.log.warn(`mutagen lost its prompter while creating a session; trying once more: ${err.message}`);
+      return cli.run(['sync', 'create', ...args], options);
+    }
+  }
+
+  /**
    * Creates a session without waiting for its first cycle. When the workspace cannot be reached,
    * the session is created paused (resume() on start picks it up) and the reason is returned.
    */
   private async createSession(cli: MutagenCli, record: SyncWorkspace, paused: boolean): Promise<string | null> {
     try {
-      await cli.run(['sync', 'create', ...createArgs(record, this.excludes(), { paused })], { timeoutMs: 120_000 });
+      await this.runCreate(cli, createArgs(record, this.excludes(), { paused }), { timeoutMs: 120_000 });
       return null;
     } catch (err) {
       if (paused) throw err;
-      await cli.run(['sync', 'create', ...createArgs(record, this.excludes(), { paused: true })], { timeoutMs: 30_000 });
+      await this.runCreate(cli, createArgs(record, this.excludes(), { paused: true }), { timeoutMs: 30_000 });
       const message = (err as Error).message;
       this.notes.set(record.id, `The workspace could not be reached to start sync: ${message}`);
       return message;
