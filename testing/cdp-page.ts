@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WebSocket } from 'ws';
+import { CHROMIUM_ARGS } from './browser.js';
 import { chromiumPath } from './parts.js';
 
 /**
@@ -27,14 +28,7 @@ export async function openCdpPage(url: string, size = { width: 1360, height: 860
     chromiumPath(),
     [
       '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--disable-dev-shm-usage',
+      ...CHROMIUM_ARGS,
       `--user-data-dir=${profile}`,
       `--window-size=${size.width},${size.height}`,
       '--remote-debugging-port=0',
