@@ -174,7 +174,8 @@ describe.skipIf(!parts.ok)('Daytona emulator driven by the real @daytonaio/sdk',
     expect(stopWhileCreating.status).toBe(409);
     expect(((await stopWhileCreating.json()) as { message: string }).message).toBe('Sandbox state change in progress');
     const sandbox = await daytona.get(dto.id);
-    await sandbox.waitUntilStarted(30);
+    // Generous: three suites may be starting containers on two cores at once.
+    await sandbox.waitUntilStarted(90);
     await expect(daytona.create({ name: sandbox.name })).rejects.toBeInstanceOf(DaytonaConflictError);
     await expect(daytona.create({ snapshot: 'no-such-snapshot' })).rejects.toBeInstanceOf(DaytonaValidationError);
     // `image: '<local image>'` (the SDK sends buildInfo.dockerfileContent "FROM <image>").
