@@ -70,10 +70,13 @@ describe.skipIf(!parts.ok)('SyncService with real Mutagen, Docker and sshd', () 
     writeFileSync(join(worktree, 'build.log'), 'log\n');
     mkdirSync(join(worktree, 'scratch'), { recursive: true });
     writeFileSync(join(worktree, 'scratch', 'big.bin'), 'excluded by sync.exclude\n');
-    // Enough content that the first cycle shows staging progress.
+    // Enough content that the first cycle shows staging progress. Every file differs: Mutagen
+    // stages each content once, so 251 repeated contents staged too fast to be seen on a quiet machine.
     for (let i = 0; i < ASSETS; i++) {
       mkdirSync(join(worktree, 'assets', `g${i % 10}`), { recursive: true });
-      writeFileSync(join(worktree, 'assets', `g${i % 10}`, `a${i}.bin`), Buffer.alloc(20_000, i % 251));
+      const content = Buffer.alloc(20_000, i % 251);
+      content.write(`asset ${i}\n`);
+      writeFileSync(join(worktree, 'assets', `g${i % 10}`, `a${i}.bin`), content);
     }
     container = await startTestWorkspace(paths, alias, owner);
     service = new SyncService({
