@@ -77,7 +77,8 @@ interface Terminal {
   /** Output not yet sent, coalesced within one turn of the event loop. */
   queue: Buffer[];
   queued: number;
-  flushScheduled: boolean;
+  /** Cancels the pending flush of `queue`, when one is scheduled. */
+  cancelFlush: (() => void) | null;
   /** When output last went out (performance.now()), to tell a stream from an echo. */
   lastFlush: number;
   /** Sent (or kept for the next receiver) and not yet acknowledged. */
@@ -144,7 +145,7 @@ export class TerminalService {
       splitter: new Utf8Splitter(),
       queue: [],
       queued: 0,
-      flushScheduled: false,
+      cancelFlush: null,
       lastFlush: 0,
       unacked: 0,
       paused: false,
@@ -403,15 +404,23 @@ export class TerminalService {
     else this.scheduleFlush(t);
   }
 
-  private scheduleFlush(t: Terminal): void {
-    if (t.flushScheduled) return;
-    t.flushScheduled = true;
+  /** `restart`: wait the full coalescing time from now, even if a flush is already pending. */
+  private scheduleFlush(t: Terminal, restart = false): void {
+    if (t.cancelFlush) {
+      if (!restart) return;
+      t.cancelFlush();
+    }
     const run = () => {
-      t.flushScheduled = false;
+      t.cancelFlush = null;
       this.flush(t, false);
     };
-    if (performance.now() - t.lastFlush < STREAMING_MS) setTimeout(run, COALESCE_MS);
-    else setImmediate(run);
+    if (performance.now() - t.lastFlush < STREAMING_MS) {
+      const timer = setTimeout(run, COALESCE_MS);
+      t.cancelFlush = () => clearTimeout(timer);
+    } else {
+      const immediate = setImmediate(run);
+      t.cancelFlush = () => clearImmediate(immediate);
+    }
   }
 
   /** Sends what is queued; `fullOnly` keeps a last, short piece back to join what comes next. */
@@ -427,7 +436,7 @@ export class TerminalService {
     if (tail) {
       t.queue.push(tail);
       t.queued = tail.length;
-      this.scheduleFlush(t);
+      this.scheduleFlush(t, true);
     }
     this.updatePause(t);
   }
