@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
+import type { FocusRequest } from '../../shared/contract/events.js';
 import { workspaceMethods } from '../../shared/contract/methods/workspaces.js';
 import type { Workspace } from '../../shared/domain/workspace.js';
 import { NexusError } from '../../shared/errors.js';
@@ -9,7 +10,6 @@ import { Router } from '../rpc/router.js';
 import { DEFAULT_DESKTOP_SETTINGS } from './desktop-settings.js';
 import { DesktopController } from './desktop-controller.js';
 import type { ShownNotification } from './desktop-controller.js';
-import type { FocusRequest } from './focus.js';
 import { ttlIn, workspace } from './spec-workspace.js';
 import type { TrayModel } from './tray-menu.js';
 

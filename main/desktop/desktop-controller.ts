@@ -1,10 +1,9 @@
-import type { EventName } from '../../shared/contract/events.js';
+import type { EventName, FocusRequest } from '../../shared/contract/events.js';
 import type { Progress, Workspace } from '../../shared/domain/workspace.js';
 import { Workspace as WorkspaceSchema } from '../../shared/domain/workspace.js';
 import type { Logger } from '../log/logger.js';
 import type { CallTarget } from '../rpc/router.js';
 import type { DesktopSettings } from './desktop-settings.js';
-import type { FocusRequest } from './focus.js';
 import { DesktopNotifier } from './notify-decisions.js';
 import type { DesktopNotification } from './notify-decisions.js';
 import { hasCountdown, trayMenu } from './tray-menu.js';

@@ -3,6 +3,7 @@ import type { IpcMainEvent, IpcMainInvokeEvent } from 'electron';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { EventName, FocusRequest } from '../../shared/contract/events.js';
 import { IPC_EVENT, IPC_INVOKE } from '../../shared/contract/wire.js';
 import type { Reply } from '../../shared/contract/wire.js';
 import type { Workspace } from '../../shared/domain/workspace.js';
@@ -12,8 +13,6 @@ import { nexusHome } from '../config/paths.js';
 import { isAppUrl } from '../desktop/app-protocol.js';
 import { safeStorageCipher } from '../desktop/credential-cipher.js';
 import { DesktopController } from '../desktop/desktop-controller.js';
-import { FOCUS_EVENT } from '../desktop/focus.js';
-import type { FocusRequest } from '../desktop/focus.js';
 import { shutdown } from '../desktop/quit.js';
 import { resumeHookOf, resumeWatcher } from '../desktop/resume.js';
 import type { ResumeEvent } from '../desktop/resume.js';
@@ -90,7 +89,7 @@ function focus(request: FocusRequest): void {
   win.show();
   win.focus();
   if (request.workspaceId === null && request.view === 'card') return;
-  const send = () => win.webContents.send(IPC_EVENT, FOCUS_EVENT, request);
+  const send = () => win.webContents.send(IPC_EVENT, 'ui.focus' satisfies EventName, request);
   if (win.webContents.isLoading()) win.webContents.once('did-finish-load', send);
   else send();
 }

@@ -29,16 +29,8 @@ export class DesktopStore {
     });
   }
 
-  get path(): string {
-    return this.store.path;
-  }
-
   settings(): DesktopSettings {
     return readDesktopSettings(this.store.get('settings'));
-  }
-
-  saveSettings(settings: DesktopSettings): void {
-    this.store.set('settings', settings);
   }
 
   savedWindow(): unknown {

@@ -1,6 +1,6 @@
+import type { FocusRequest } from '../../shared/contract/events.js';
 import type { KeyProtection } from '../desktop/credential-cipher.js';
 import type { ShownNotification } from '../desktop/desktop-controller.js';
-import type { FocusRequest } from '../desktop/focus.js';
 import type { TrayAction, TrayModel } from '../desktop/tray-menu.js';
 
 /**

@@ -13,7 +13,6 @@ import { CreateDialog } from './components/workspaces/CreateDialog.js';
 import { WorkspacesView } from './components/workspaces/WorkspacesView.js';
 import { useAppData } from './hooks/useAppData.js';
 import { useWorkspaces } from './hooks/useWorkspaces.js';
-import { features } from './planned-methods.js';
 import { Icon } from './components/common/Icon.js';
 
 export function App() {
@@ -37,7 +36,7 @@ function Shell() {
     setTab('workspaces');
     setCreating(true);
   };
-  const openSignIn = features.daytonaSignIn ? () => setSigningIn(true) : () => setTab('settings');
+  const openSignIn = () => setSigningIn(true);
 
   return (
     <div className="app">
@@ -60,9 +59,9 @@ function Shell() {
         {tab === 'settings' && <SettingsPanel onSignIn={openSignIn} />}
         {tab === 'about' && <AboutPanel />}
       </main>
-      {features.terminals && <TerminalDock workspaces={workspaces.workspaces} />}
+      <TerminalDock workspaces={workspaces.workspaces} />
       {creating && <CreateDialog workspaces={workspaces.workspaces} onClose={() => setCreating(false)} onSignIn={openSignIn} />}
-      {signingIn && features.daytonaSignIn && <SignInDialog onClose={() => setSigningIn(false)} />}
+      {signingIn && <SignInDialog onClose={() => setSigningIn(false)} />}
       <Toasts />
     </div>
   );

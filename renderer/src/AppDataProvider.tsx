@@ -4,9 +4,7 @@ import { useConnection, useConnectionState } from './connection-context.js';
 import { describeError } from './errors.js';
 import type { ShownError } from './errors.js';
 import { AppDataContext, sshConfigPathFor } from './hooks/useAppData.js';
-import type { AboutView, AppData, ConfigView } from './hooks/useAppData.js';
-import { features, invokePlanned } from './planned-methods.js';
-import type { DaytonaStatus } from './planned-methods.js';
+import type { AboutView, AppData, ConfigView, DaytonaStatus } from './hooks/useAppData.js';
 
 export function AppDataProvider({ children }: { children: ReactNode }) {
   const { api } = useConnection();
@@ -29,10 +27,7 @@ export function AppDataProvider({ children }: { children: ReactNode }) {
   );
   // The About panel asks again and shows its own error; the rest of the window copes without.
   const loadAbout = useCallback(() => api.invoke('app.about', {}).then(setAbout, () => undefined), [api]);
-  const loadDaytona = useCallback(
-    () => (features.daytonaStatus ? invokePlanned(api, 'daytona.status', {}).then(setDaytona, () => setDaytona(null)) : Promise.resolve()),
-    [api],
-  );
+  const loadDaytona = useCallback(() => api.invoke('daytona.status', {}).then(setDaytona, () => setDaytona(null)), [api]);
 
   useEffect(() => {
     if (connection !== 'connected') return;

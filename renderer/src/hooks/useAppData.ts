@@ -1,17 +1,17 @@
 import { createContext, useContext } from 'react';
 import type { Result } from '../../../shared/contract/methods.js';
 import type { ShownError } from '../errors.js';
-import type { DaytonaStatus } from '../planned-methods.js';
 
 export type ConfigView = Result<'config.get'>;
 export type AboutView = Result<'app.about'>;
+export type DaytonaStatus = Result<'daytona.status'>;
 
 /** What many parts of the window need and should ask for once: config, parts, Daytona sign-in. */
 export interface AppData {
   config: ConfigView | null;
   configError: ShownError | null;
   about: AboutView | null;
-  /** Null until known, and always null while the contract has no `daytona.status`. */
+  /** Null until known (or when `daytona.status` failed). */
   daytona: DaytonaStatus | null;
   /** `<NEXUS_HOME>/ssh/config`, for "copy ssh command". */
   sshConfigPath: string | null;

@@ -9,18 +9,15 @@ interface DialogProps {
   onClose: () => void;
   children: ReactNode;
   className?: string;
-  /** Text under the title, announced with it. */
-  description?: ReactNode;
 }
 
 /**
  * A modal dialog: the native `<dialog>` (the page behind is inert), focus kept inside on Tab,
  * Escape closes. The element marked `data-autofocus` gets focus first.
  */
-export function Dialog({ title, onClose, children, className, description }: DialogProps) {
+export function Dialog({ title, onClose, children, className }: DialogProps) {
   const ref = useRef<HTMLDialogElement>(null);
   const titleId = useId();
-  const descriptionId = useId();
   const onCloseRef = useRef(onClose);
   useEffect(() => {
     onCloseRef.current = onClose;
@@ -62,24 +59,13 @@ export function Dialog({ title, onClose, children, className, description }: Dia
   };
 
   return (
-    <dialog
-      ref={ref}
-      className={`dialog ${className ?? ''}`}
-      aria-labelledby={titleId}
-      aria-describedby={description ? descriptionId : undefined}
-      onKeyDown={keepFocusInside}
-    >
+    <dialog ref={ref} className={`dialog ${className ?? ''}`} aria-labelledby={titleId} onKeyDown={keepFocusInside}>
       <header className="dialog-header">
         <h2 id={titleId}>{title}</h2>
         <button type="button" className="icon-button" aria-label="Close dialog" onClick={onClose}>
           ×
         </button>
       </header>
-      {description && (
-        <p id={descriptionId} className="dialog-description">
-          {description}
-        </p>
-      )}
       {children}
     </dialog>
   );

@@ -3,7 +3,6 @@ import { useConnection } from '../../connection-context.js';
 import { describeError } from '../../errors.js';
 import type { ShownError } from '../../errors.js';
 import { useAppData } from '../../hooks/useAppData.js';
-import { invokePlanned } from '../../planned-methods.js';
 import { ErrorNote } from '../common/ErrorNote.js';
 import { ProtectionNote, sourceWords } from './daytona-words.js';
 
@@ -19,7 +18,7 @@ export function DaytonaSection({ onSignIn }: { onSignIn: () => void }) {
     setBusy(true);
     setError(null);
     try {
-      await invokePlanned(api, 'daytona.signOut', {});
+      await api.invoke('daytona.signOut', {});
       await refreshDaytona();
     } catch (err) {
       setError(describeError(err));

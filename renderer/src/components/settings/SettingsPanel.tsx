@@ -6,7 +6,6 @@ import { describeError } from '../../errors.js';
 import type { ShownError } from '../../errors.js';
 import { useAppData } from '../../hooks/useAppData.js';
 import type { ConfigView } from '../../hooks/useAppData.js';
-import { features } from '../../planned-methods.js';
 import { ErrorNote } from '../common/ErrorNote.js';
 import { backendLabel } from '../workspaces/labels.js';
 import { ConfigProblems } from './ConfigProblems.js';
@@ -49,7 +48,7 @@ export function SettingsPanel({ onSignIn }: { onSignIn: () => void }) {
     <div className="settings">
       <ConfigProblems config={config} />
       <SettingsForm key={config.path} config={config} onSaved={refreshConfig} />
-      {features.daytonaSignIn && <DaytonaSection onSignIn={onSignIn} />}
+      <DaytonaSection onSignIn={onSignIn} />
     </div>
   );
 }

@@ -3,15 +3,14 @@ import { useConnection } from '../../connection-context.js';
 import { describeError } from '../../errors.js';
 import type { ShownError } from '../../errors.js';
 import { useAppData } from '../../hooks/useAppData.js';
-import { invokePlanned } from '../../planned-methods.js';
-import type { DaytonaStatus } from '../../planned-methods.js';
+import type { DaytonaStatus } from '../../hooks/useAppData.js';
 import { Dialog } from '../common/Dialog.js';
 import { ErrorNote } from '../common/ErrorNote.js';
 import { ProtectionNote, sourceWords } from './daytona-words.js';
 
 /**
  * Sign in to Daytona: the key is checked against the API before it is stored, and never comes
- * back to the window (only a masked form). Rendered only when the contract has `daytona.*`.
+ * back to the window (only a masked form).
  */
 export function SignInDialog({ onClose }: { onClose: () => void }) {
   const { api } = useConnection();
@@ -33,7 +32,7 @@ export function SignInDialog({ onClose }: { onClose: () => void }) {
     setResult(null);
     try {
       const defaultUrl = daytona?.apiUrl ?? config?.config.backends.daytona.api_url;
-      const status = await invokePlanned(api, 'daytona.signIn', { apiKey: apiKey.trim(), ...(apiUrl.trim() && apiUrl.trim() !== defaultUrl ? { apiUrl: apiUrl.trim() } : {}) });
+      const status = await api.invoke('daytona.signIn', { apiKey: apiKey.trim(), ...(apiUrl.trim() && apiUrl.trim() !== defaultUrl ? { apiUrl: apiUrl.trim() } : {}) });
       setApiKey('');
       setResult(status);
       // Signing in with another API URL also writes it to config.yaml.

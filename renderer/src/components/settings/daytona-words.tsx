@@ -1,4 +1,4 @@
-import type { DaytonaStatus } from '../../planned-methods.js';
+import type { DaytonaStatus } from '../../hooks/useAppData.js';
 
 export const sourceWords: Record<DaytonaStatus['source'], string> = {
   environment: 'the DAYTONA_API_KEY environment variable',

@@ -1,6 +1,5 @@
 import { useId } from 'react';
 import type { BackendKind } from '../../../../shared/domain/workspace.js';
-import { features } from '../../planned-methods.js';
 import type { Availability } from './availability.js';
 import { backendLabel } from './labels.js';
 
@@ -46,7 +45,7 @@ export function BackendField({ value, availability, onChange, onSignIn }: Backen
           );
         })}
       </div>
-      {availability.daytona.needsSignIn && features.daytonaSignIn && (
+      {availability.daytona.needsSignIn && (
         <button type="button" className="link-button" onClick={onSignIn}>
           Sign in to Daytona…
         </button>

@@ -1,7 +1,6 @@
 import { useState } from 'react';
 import { useConnection } from '../../connection-context.js';
 import type { WorkspaceView } from '../../hooks/useWorkspaces.js';
-import { features, invokePlanned } from '../../planned-methods.js';
 import { requestTerminal } from '../../terminal-requests.js';
 import { useToasts } from '../toasts/toast-store.js';
 import { useWorkspaceAction } from './useWorkspaceAction.js';
@@ -70,7 +69,7 @@ export function CardActions({ workspace, sshConfigPath, onDelete }: CardActionsP
           {status}…
         </span>
       )}
-      {features.terminals && (status === 'running' || status === 'sleeping') && (
+      {(status === 'running' || status === 'sleeping') && (
         <button type="button" aria-label={`Open a terminal in ${name}`} onClick={() => requestTerminal({ workspaceId: id, name })}>
           <Icon name="terminal" /> Terminal
         </button>
@@ -91,8 +90,8 @@ export function CardActions({ workspace, sshConfigPath, onDelete }: CardActionsP
           <Icon name="copy" /> {copied ? 'Copied ✓' : 'Copy ssh'}
         </button>
       )}
-      {features.refresh && (status === 'missing' || status === 'unknown' || status === 'error') && (
-        <button type="button" aria-label={`Check ${name} again`} disabled={busy !== null} onClick={() => void run('check', () => invokePlanned(api, 'workspaces.refresh', { id }))}>
+      {(status === 'missing' || status === 'unknown' || status === 'error') && (
+        <button type="button" aria-label={`Check ${name} again`} disabled={busy !== null} onClick={() => void run('check', () => api.invoke('workspaces.refresh', { id }))}>
           <Icon name="refresh" /> Check again
         </button>
       )}

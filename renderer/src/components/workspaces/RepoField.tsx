@@ -3,8 +3,6 @@ import type { Result } from '../../../../shared/contract/methods.js';
 import { useConnection } from '../../connection-context.js';
 import { describeError } from '../../errors.js';
 import type { ShownError } from '../../errors.js';
-import { features, invokePlanned } from '../../planned-methods.js';
-import { Icon } from '../common/Icon.js';
 
 export type RepoView = Result<'repos.add'>;
 
@@ -20,8 +18,7 @@ interface RepoFieldProps {
 
 /** Pick a known repository, or add one by its path on this machine. */
 export function RepoField({ repos, value, onChange, onAdded, focusPath }: RepoFieldProps) {
-  const connection = useConnection();
-  const { api } = connection;
+  const { api } = useConnection();
   const id = useId();
   const [path, setPath] = useState('');
   const [adding, setAdding] = useState(false);
@@ -85,20 +82,6 @@ export function RepoField({ repos, value, onChange, onAdded, focusPath }: RepoFi
             }
           }}
         />
-        {features.pickFolder && connection.runtime === 'electron' && (
-          <button
-            type="button"
-            disabled={adding}
-            onClick={() =>
-              void invokePlanned(api, 'app.pickFolder', {}).then(
-                (picked) => picked.path && setPath(picked.path),
-                (err: unknown) => setError(describeError(err)),
-              )
-            }
-          >
-            <Icon name="folder" /> Browse…
-          </button>
-        )}
         <button type="button" onClick={() => void add()} disabled={adding}>
           {adding ? 'Adding…' : 'Add repository'}
         </button>

@@ -1,7 +1,6 @@
 import { memo, useId } from 'react';
 import { useConnection } from '../../connection-context.js';
 import type { ProgressView, WorkspaceView } from '../../hooks/useWorkspaces.js';
-import { features, invokePlanned } from '../../planned-methods.js';
 import { CardActions } from './CardActions.js';
 import { CreatingLine } from './CreatingLine.js';
 import { backendLabel, baseName, statusTone } from './labels.js';
@@ -56,15 +55,13 @@ export const WorkspaceCard = memo(function WorkspaceCard({ workspace, progress, 
       {showTtl && workspace.ttl && (
         <div className="card-row">
           <TtlCountdown ttl={workspace.ttl} />
-          {features.keepAwake && (
-            <QuickAction workspaceId={id} name={name} what="keep awake" label="Keep awake" busyLabel="…" ariaLabel={`Keep ${name} awake`} action={() => invokePlanned(api, 'daytona.keepAwake', { id })} />
-          )}
+          <QuickAction workspaceId={id} name={name} what="keep awake" label="Keep awake" busyLabel="…" ariaLabel={`Keep ${name} awake`} action={() => api.invoke('daytona.keepAwake', { id })} />
         </div>
       )}
       {workspace.sync && (
         <div className="card-row">
           <SyncHealth sync={workspace.sync} name={name} dormant={status !== 'running'} />
-          {features.syncNow && status === 'running' && (
+          {status === 'running' && (
             <QuickAction
               workspaceId={id}
               name={name}
@@ -72,7 +69,7 @@ export const WorkspaceCard = memo(function WorkspaceCard({ workspace, progress, 
               label="Sync now"
               busyLabel="Syncing…"
               ariaLabel={`Sync ${name} now`}
-              action={() => (features.syncNow ? invokePlanned(api, features.syncNow, { id }) : Promise.resolve())}
+              action={() => api.invoke('sync.flush', { id })}
             />
           )}
         </div>

@@ -1,7 +1,5 @@
 import type { BackendKind } from '../../../../shared/domain/workspace.js';
-import type { AboutView, ConfigView } from '../../hooks/useAppData.js';
-import { features } from '../../planned-methods.js';
-import type { DaytonaStatus } from '../../planned-methods.js';
+import type { AboutView, ConfigView, DaytonaStatus } from '../../hooks/useAppData.js';
 
 export interface Availability {
   ok: boolean;
@@ -16,7 +14,7 @@ export function backendAvailability(config: ConfigView | null, about: AboutView 
   const docker = about?.parts.find((p) => p.name === 'docker');
   const dockerDisabled = config?.config.backends.docker.enabled === false;
   const daytonaDisabled = config?.config.backends.daytona.enabled === false;
-  const signedIn = features.daytonaStatus && daytona !== null && daytona.source !== 'none' && !daytona.problem;
+  const signedIn = daytona !== null && daytona.source !== 'none' && !daytona.problem;
   return {
     docker: dockerDisabled
       ? { ok: false, reason: 'Turned off in config.yaml (backends.docker.enabled).', needsSignIn: false }
