@@ -60,7 +60,12 @@ export async function addWorktree(repo: string, dir: string, branch: string, bas
 /** Removes the worktree folder and git's record of it (even when dirty: the caller decided). */
 export async function removeWorktree(repo: string, dir: string): Promise<void> {
   const out = await run('git', ['-C', repo, 'worktree', 'remove', '--force', '--force', '--', dir], { timeoutMs: 60_000 });
-  if (out.code !== 0) await run('git', ['-C', repo, 'worktree', 'prune'], { timeoutMs: 30_000 });
+  if (out.code !== 0) await pruneWorktrees(repo);
+}
+
+/** Makes git forget worktrees whose folders are gone. */
+export async function pruneWorktrees(repo: string): Promise<void> {
+  await run('git', ['-C', repo, 'worktree', 'prune'], { timeoutMs: 30_000 });
 }
 
 export async function deleteBranch(repo: string, branch: string): Promise<void> {

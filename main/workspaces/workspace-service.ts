@@ -3,12 +3,12 @@ import { NexusError } from '../../shared/errors.js';
 import type { BackendKind, DeleteRisk, Workspace, WorkspaceStatus } from '../../shared/domain/workspace.js';
 import type { Backend, SshEndpoint } from '../backends/backend.js';
 import type { ConfigStore } from '../config/config-store.js';
-import { branchExists, deleteBranch, removeWorktree, uncommitted, unmergedCommits } from '../git/git.js';
+import { branchExists, deleteBranch, pruneWorktrees, removeWorktree, uncommitted, unmergedCommits } from '../git/git.js';
 import type { Logger } from '../log/logger.js';
 import type { EventHub } from '../rpc/event-hub.js';
 import { createWorkspace } from './create-workspace.js';
 import type { CreateDeps } from './create-workspace.js';
-import { KeyedMutex } from './keyed-mutex.js';
+import { KeyedMutex } from '../process/keyed-mutex.js';
 import { toView } from './live-status.js';
 import type { Live } from './live-status.js';
 import type { WorkspaceSsh } from './ports.js';
@@ -211,19 +211,28 @@ export class WorkspaceService {
   }
 
   async deleteRisk(id: string): Promise<DeleteRisk> {
-    const record = this.record(id);
-    if (!existsSync(record.worktree)) return { uncommitted: [], unmerged: [] };
+    const { uncommitted: dirty, unmerged } = await this.assessDelete(this.record(id));
+    return { uncommitted: dirty, unmerged };
+  }
+
+  /**
+   * What a delete would lose. `checked` says whether the branch was actually compared with its
+   * base: an adopted record has no base commit, so commits only on its branch cannot be ruled out.
+   */
+  private async assessDelete(record: WorkspaceRecord): Promise<DeleteRisk & { branchExists: boolean; checked: boolean }> {
+    const hasBranch = await branchExists(record.repo, record.branch).catch(() => false);
+    const checked = hasBranch && record.baseCommit !== '';
     const [dirty, ahead] = await Promise.all([
-      uncommitted(record.worktree),
-      record.baseCommit && (await branchExists(record.repo, record.branch)) ? unmergedCommits(record.repo, record.branch, record.baseCommit) : Promise.resolve([]),
+      existsSync(record.worktree) ? uncommitted(record.worktree) : Promise.resolve([]),
+      checked ? unmergedCommits(record.repo, record.branch, record.baseCommit) : Promise.resolve([]),
     ]);
-    return { uncommitted: dirty, unmerged: ahead };
+    return { uncommitted: dirty, unmerged: ahead, branchExists: hasBranch, checked };
   }
 
   async delete(id: string, force = false): Promise<void> {
     return this.mutex.run(id, async () => {
       const record = this.record(id);
-      const risk = await this.deleteRisk(id);
+      const risk = await this.assessDelete(record);
       if (!force && (risk.uncommitted.length > 0 || risk.unmerged.length > 0)) {
         throw new NexusError('unsafe', describeRisk(record, risk));
       }
@@ -234,12 +243,18 @@ export class WorkspaceService {
       this.endpoints.delete(id);
       if (record.instanceId) await this.backend(record.backend).remove(record.instanceId);
       await this.deps.ssh.unregister(record);
+      // A folder removed outside Nexus is still registered with git, which then refuses to delete the branch.
       if (existsSync(record.worktree)) await removeWorktree(record.repo, record.worktree);
-      // Commits that exist only on the branch are kept (the branch stays) even with force.
-      if (risk.unmerged.length === 0 && (await branchExists(record.repo, record.branch).catch(() => false))) {
+      else await pruneWorktrees(record.repo);
+      // Commits that exist only on the branch are kept (the branch stays) even with force; so is a
+      // branch that could not be checked for them.
+      if (risk.branchExists && risk.checked && risk.unmerged.length === 0) {
         await deleteBranch(record.repo, record.branch);
-      } else if (risk.unmerged.length > 0) {
-        this.deps.hub.emit('notice', { level: 'info', title: `Kept branch ${record.branch}`, message: `It has ${risk.unmerged.length} commit(s) not in ${record.base || 'its base'}; delete the branch in ${record.repo} when you no longer need them.`, workspaceId: null, key: `kept:${id}` });
+      } else if (risk.branchExists) {
+        const message = risk.checked
+          ? `It has ${risk.unmerged.length} commit(s) not in ${record.base || 'its base'}; delete the branch in ${record.repo} when you no longer need them.`
+          : `Nexus does not know the commit it was made from, so it could not check it for commits found nowhere else; delete the branch in ${record.repo} when you no longer need it.`;
+        this.deps.hub.emit('notice', { level: 'info', title: `Kept branch ${record.branch}`, message, workspaceId: null, key: `kept:${id}` });
       }
       await this.deps.state.removeWorkspace(id);
       this.live.delete(id);
