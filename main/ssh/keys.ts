@@ -4,7 +4,9 @@ import { dirname } from 'node:path';
 import ssh2 from 'ssh2';
 import { NexusError } from '../../shared/errors.js';
 import type { NexusPaths } from '../config/paths.js';
-import { ensurePrivateDir, readTextOrNull, writeFileAtomic } from './files.js';
+import { writeFileAtomic } from '../fs/atomic.js';
+import { readTextOrNull } from '../fs/read.js';
+import { ensurePrivateDir } from './files.js';
 
 const { utils } = ssh2;
 

@@ -1,6 +1,8 @@
 import type { NexusPaths } from '../config/paths.js';
 import { normalizePublicKey } from './keys.js';
-import { readTextOrNull, SerialQueue, writeFileAtomic } from './files.js';
+import { writeFileAtomic } from '../fs/atomic.js';
+import { readTextOrNull } from '../fs/read.js';
+import { SerialQueue } from '../fs/serial-queue.js';
 
 /**
  * Nexus's own known_hosts. Entries are keyed by the workspace's ssh alias (OpenSSH looks them

@@ -1,5 +1,7 @@
 import type { NexusPaths } from '../config/paths.js';
-import { readTextOrNull, SerialQueue, writeFileAtomic } from './files.js';
+import { writeFileAtomic } from '../fs/atomic.js';
+import { readTextOrNull } from '../fs/read.js';
+import { SerialQueue } from '../fs/serial-queue.js';
 
 /** One `Host` block of the generated config. */
 export interface SshConfigEntry {

@@ -3,6 +3,7 @@ import { readFile, rename } from 'node:fs/promises';
 import { z } from 'zod';
 import { Repo, Workspace } from '../../shared/domain/workspace.js';
 import { writeFileAtomic } from '../fs/atomic.js';
+import { SerialQueue } from '../fs/serial-queue.js';
 import type { Logger } from '../log/logger.js';
 
 /**
@@ -32,7 +33,7 @@ type StateFile = z.infer<typeof StateFile>;
 /** The state file, written atomically after every change; writes are serialized. */
 export class StateStore {
   private state: StateFile = { version: 1, repos: [], workspaces: [] };
-  private writing: Promise<void> = Promise.resolve();
+  private readonly writes = new SerialQueue();
 
   constructor(
     private readonly path: string,
@@ -69,10 +70,11 @@ export class StateStore {
   }
 
   async removeRepo(path: string): Promise<boolean> {
-    const before = this.state.repos.length;
-    this.state.repos = this.state.repos.filter((r) => r.path !== path);
+    const kept = this.state.repos.filter((r) => r.path !== path);
+    if (kept.length === this.state.repos.length) return false;
+    this.state.repos = kept;
     await this.save();
-    return this.state.repos.length !== before;
+    return true;
   }
 
   async putWorkspace(record: WorkspaceRecord): Promise<void> {
@@ -95,8 +97,8 @@ export class StateStore {
   }
 
   private save(): Promise<void> {
+    // Snapshot now, so the writes land in the order the changes were made.
     const snapshot = JSON.stringify(this.state, null, 2);
-    this.writing = this.writing.catch(() => undefined).then(() => writeFileAtomic(this.path, snapshot));
-    return this.writing;
+    return this.writes.run(() => writeFileAtomic(this.path, snapshot));
   }
 }

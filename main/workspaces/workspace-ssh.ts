@@ -1,5 +1,4 @@
 import type { SshEndpoint } from '../backends/backend.js';
-import type { NexusPaths } from '../config/paths.js';
 import type { Identity } from '../ssh/keys.js';
 import type { KnownHosts } from '../ssh/known-hosts.js';
 import type { SshPool } from '../ssh/pool.js';
@@ -9,7 +8,7 @@ import type { ExecOptions, WorkspaceSsh } from './ports.js';
 import type { WorkspaceRecord } from './state-store.js';
 
 /** The SSH layer as the workspace service sees it: one alias, one pinned key, one pooled connection per workspace. */
-export function workspaceSsh(parts: { paths: NexusPaths; identity: Identity; knownHosts: KnownHosts; sshConfig: SshConfigFile; pool: SshPool }): WorkspaceSsh {
+export function workspaceSsh(parts: { identity: Identity; knownHosts: KnownHosts; sshConfig: SshConfigFile; pool: SshPool }): WorkspaceSsh {
   const { identity, knownHosts, sshConfig, pool } = parts;
   return {
     publicKey: async () => identity.publicKey,
