@@ -3,6 +3,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import Docker from 'dockerode';
 import { NexusError, isNexusError } from '../../shared/errors.js';
+import { abortable } from '../process/abortable.js';
 
 export const DOCKER_NOT_RUNNING = 'Docker is not running — start Docker Desktop or dockerd.';
 
@@ -138,12 +139,11 @@ export async function dockerCall<T>(
   options.signal?.addEventListener('abort', onAbort, { once: true });
   const timer = setTimeout(() => controller.abort(timeout), timeoutMs);
   try {
-    return await new Promise<T>((resolve, reject) => {
-      controller.signal.addEventListener('abort', () => reject(controller.signal.reason), { once: true });
-      call(controller.signal).then(resolve, (err: unknown) =>
-        reject(controller.signal.aborted ? controller.signal.reason : dockerError(err, options.target)),
-      );
+    const result = call(controller.signal).catch((err: unknown) => {
+      throw controller.signal.aborted ? controller.signal.reason : dockerError(err, options.target);
     });
+    // The controller's reason is always one of the NexusErrors above, so abortable() rejects with it.
+    return await abortable(result, controller.signal);
   } finally {
     clearTimeout(timer);
     options.signal?.removeEventListener('abort', onAbort);

@@ -6,11 +6,12 @@ import { WorkspaceName } from '../../shared/domain/workspace.js';
 import type { Availability, Backend, BackendInstance, CreateSpec, SshEndpoint, StepReporter } from '../backends/backend.js';
 import { LABELS } from '../backends/backend.js';
 import type { Logger } from '../log/logger.js';
+import { sleep } from '../process/abortable.js';
 import { generateHostKey, normalizePublicKey } from '../ssh/keys.js';
 import { createDockerClient, dockerCall, dockerStatus, engineMessage } from './client.js';
 import { ensureImage } from './image.js';
 import { portsUsedByContainers, reserveSshPort, SSH_PORT_LABEL } from './ports.js';
-import { exitCodeFromStatusText, workspaceStatus } from './status.js';
+import { exitCodeFromStatusText, isPortInUseMessage, workspaceStatus } from './status.js';
 import { tarFiles } from './tar.js';
 
 export const DEFAULT_IMAGE = 'nexus-workspace:latest';
@@ -317,7 +318,7 @@ export class DockerBackend implements Backend {
     const deadline = Date.now() + 30_000;
     while (Date.now() < deadline) {
       if (!(await this.inspectRaw(instanceId))) return;
-      await new Promise((r) => setTimeout(r, 250));
+      await sleep(250);
     }
     throw new NexusError('timeout', `Docker is still removing container ${instanceId.slice(0, 12)} after 30 s. Check docker ps -a.`);
   }
@@ -359,7 +360,7 @@ function throwIfCancelled(signal: AbortSignal): void {
 
 function isPortInUse(err: unknown): boolean {
   const e = err as Error & { cause?: unknown };
-  return /port is already allocated|address already in use/i.test(`${e?.message ?? ''} ${(e?.cause as Error | undefined)?.message ?? ''}`);
+  return isPortInUseMessage(`${e?.message ?? ''} ${(e?.cause as Error | undefined)?.message ?? ''}`);
 }
 
 /** A start that failed because the SSH port is taken, said plainly. */

@@ -49,10 +49,15 @@ export function workspaceStatus(state: DockerState, name: string): { status: Wor
 }
 
 function startFailure(error: string): string {
-  if (/port is already allocated|address already in use/i.test(error)) {
+  if (isPortInUseMessage(error)) {
     return `The container could not start: its SSH port is in use by another program (${error}). Free the port, or delete and recreate the workspace.`;
   }
   return `The container could not start: ${error}`;
+}
+
+/** Whether Docker's error text says a published port is already taken on the host. */
+export function isPortInUseMessage(text: string): boolean {
+  return /port is already allocated|address already in use/i.test(text);
 }
 
 /** The exit code in a list row's status text ("Exited (137) 2 minutes ago"). */

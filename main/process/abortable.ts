@@ -1,8 +1,8 @@
 import { NexusError } from '../../shared/errors.js';
 
-/** The signal's own reason when it is a NexusError (a timeout, a cancel), else a plain "cancelled". */
-function abortError(signal: AbortSignal): Error {
-  return signal.reason instanceof NexusError ? signal.reason : new NexusError('cancelled', 'Cancelled.');
+/** The signal's own reason when it is a NexusError (a timeout, a cancel), else a plain "cancelled" with `message`. */
+export function abortError(signal: AbortSignal, message = 'Cancelled.'): Error {
+  return signal.reason instanceof NexusError ? signal.reason : new NexusError('cancelled', message);
 }
 
 /** Rejects as soon as `signal` aborts; the underlying work continues to its own (bounded) end. */
@@ -22,5 +22,24 @@ export function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefine
         reject(e);
       },
     );
+  });
+}
+
+/**
+ * Waits `ms`; when `signal` aborts first (or already has), rejects with a "cancelled" NexusError
+ * carrying `message`, whatever the signal's reason.
+ */
+export function sleep(ms: number, signal?: AbortSignal, message = 'Cancelled.'): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(new NexusError('cancelled', message));
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(new NexusError('cancelled', message));
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
   });
 }

@@ -7,7 +7,7 @@ import type { Logger } from '../log/logger.js';
 import { fingerprint, publicKeyBlob } from './keys.js';
 import type { KnownHosts } from './known-hosts.js';
 import { shellCommand } from './quote.js';
-import { abortable } from '../process/abortable.js';
+import { abortable, abortError } from '../process/abortable.js';
 
 const { Client } = ssh2;
 type Client = InstanceType<typeof Client>;
@@ -206,7 +206,7 @@ export class SshPool {
   private async connection(key: string, endpoint: SshEndpoint, options: ConnectOptions): Promise<Connection> {
     const signature = JSON.stringify(endpoint);
     for (;;) {
-      if (options.signal?.aborted) throw abortError(options.signal);
+      if (options.signal?.aborted) throw abortError(options.signal, COMMAND_CANCELLED);
       const existing = this.connections.get(key);
       if (existing && !existing.closed && existing.signature === signature) return existing;
       if (existing) this.drop(key);
@@ -390,17 +390,29 @@ function duration(ms: number): string {
   return ms < 1000 ? `${ms} ms` : `${Math.round(ms / 1000)} s`;
 }
 
-function abortError(signal: AbortSignal): Error {
-  return signal.reason instanceof NexusError ? signal.reason : new NexusError('cancelled', 'The command was cancelled.');
+/** The message for an abort whose reason is not already a NexusError. */
+const COMMAND_CANCELLED = 'The command was cancelled.';
+
+/** A channel's exit status as its 'exit' event reports it: a code, or a signal named SIGxxx. */
+interface ExitStatus {
+  exitCode: number | null;
+  signal: string | null;
 }
 
+function trackExit(channel: ClientChannel): ExitStatus {
+  const status: ExitStatus = { exitCode: null, signal: null };
+  channel.on('exit', (code: number | null, sig?: string) => {
+    if (typeof code === 'number') status.exitCode = code;
+    else if (sig) status.signal = sig.startsWith('SIG') ? sig : `SIG${sig}`;
+  });
+  return status;
+}
 
 function runExec(conn: Connection, command: string, options: ExecOptions, signal: AbortSignal, dropConnection: () => void): Promise<ExecResult> {
   return new Promise<ExecResult>((resolve, reject) => {
     let channel: ClientChannel | null = null;
     let settled = false;
-    let exitCode: number | null = null;
-    let exitSignal: string | null = null;
+    let exit: ExitStatus | null = null;
 
     const finish = (err: Error | null) => {
       if (settled) return;
@@ -409,14 +421,14 @@ function runExec(conn: Connection, command: string, options: ExecOptions, signal
       signal.removeEventListener('abort', onAbort);
       conn.client.removeListener('close', onConnectionClose);
       if (err) reject(err);
-      else resolve({ exitCode, signal: exitSignal });
+      else resolve({ exitCode: exit?.exitCode ?? null, signal: exit?.signal ?? null });
     };
     const onAbort = () => {
       if (channel) {
         signalChannel(channel, 'TERM'); // so the command itself stops, not only our view of it
         channel.close();
       }
-      finish(abortError(signal));
+      finish(abortError(signal, COMMAND_CANCELLED));
     };
     const onConnectionClose = () =>
       finish(new SshConnectError('unreachable', 'The SSH connection to the workspace dropped while the command was running. Check the workspace is running and try again.'));
@@ -425,7 +437,7 @@ function runExec(conn: Connection, command: string, options: ExecOptions, signal
       dropConnection();
     }, CHANNEL_OPEN_TIMEOUT_MS);
 
-    if (signal.aborted) return finish(abortError(signal));
+    if (signal.aborted) return finish(abortError(signal, COMMAND_CANCELLED));
     signal.addEventListener('abort', onAbort, { once: true });
     conn.client.once('close', onConnectionClose);
 
@@ -451,10 +463,7 @@ function runExec(conn: Connection, command: string, options: ExecOptions, signal
         }
         clearTimeout(openTimer);
         channel = stream;
-        stream.on('exit', (code: number | null, sig?: string) => {
-          if (typeof code === 'number') exitCode = code;
-          else if (sig) exitSignal = sig.startsWith('SIG') ? sig : `SIG${sig}`;
-        });
+        exit = trackExit(stream);
         // Always consume both streams: unread data would stall the channel's flow control.
         stream.on('data', (chunk: Buffer) => options.onStdout?.(chunk));
         stream.stderr.on('data', (chunk: Buffer) => options.onStderr?.(chunk));
@@ -482,7 +491,7 @@ function openShell(conn: Connection, options: ShellOptions, signal: AbortSignal,
       conn.client.removeListener('close', onConnectionClose);
       reject(err);
     };
-    const onAbort = () => fail(abortError(signal));
+    const onAbort = () => fail(abortError(signal, COMMAND_CANCELLED));
     const onConnectionClose = () =>
       fail(new SshConnectError('unreachable', 'The SSH connection to the workspace dropped while opening the terminal. Check the workspace is running and try again.'));
     const openTimer = setTimeout(() => {
@@ -525,8 +534,6 @@ function openShell(conn: Connection, options: ShellOptions, signal: AbortSignal,
 }
 
 function shellSession(conn: Connection, channel: ClientChannel, release: () => void): ShellSession {
-  let exitCode: number | null = null;
-  let exitSignal: string | null = null;
   let finish: (end: ShellEnd) => void = () => undefined;
   const ended = new Promise<ShellEnd>((resolve) => {
     let done = false;
@@ -538,14 +545,13 @@ function shellSession(conn: Connection, channel: ClientChannel, release: () => v
       resolve(end);
     };
   });
-  const onDropped = () => finish({ reason: 'dropped', exitCode, signal: exitSignal });
+  const exit = trackExit(channel);
+  const onDropped = () => finish({ reason: 'dropped', exitCode: exit.exitCode, signal: exit.signal });
   conn.client.once('close', onDropped);
-  channel.on('exit', (code: number | null, sig?: string) => {
-    if (typeof code === 'number') exitCode = code;
-    else if (sig) exitSignal = sig.startsWith('SIG') ? sig : `SIG${sig}`;
-  });
-  channel.on('close', () => finish({ reason: exitCode !== null || exitSignal !== null ? 'exit' : conn.closed ? 'dropped' : 'closed', exitCode, signal: exitSignal }));
-  channel.on('error', () => finish({ reason: conn.closed ? 'dropped' : 'closed', exitCode, signal: exitSignal }));
+  channel.on('close', () =>
+    finish({ reason: exit.exitCode !== null || exit.signal !== null ? 'exit' : conn.closed ? 'dropped' : 'closed', exitCode: exit.exitCode, signal: exit.signal }),
+  );
+  channel.on('error', () => finish({ reason: conn.closed ? 'dropped' : 'closed', exitCode: exit.exitCode, signal: exit.signal }));
   return {
     channel,
     resize: (cols, rows) => {
@@ -623,7 +629,7 @@ class Slots {
       };
       const onAbort = () => {
         cleanup();
-        reject(abortError(signal));
+        reject(abortError(signal, COMMAND_CANCELLED));
       };
       const timer = setTimeout(() => {
         cleanup();

@@ -1,5 +1,6 @@
 import { NexusError } from '../../shared/errors.js';
 import type { SshEndpoint } from '../backends/backend.js';
+import { sleep } from '../process/abortable.js';
 import type { ConnectOptions, SshPool } from './pool.js';
 import { SshConnectError } from './pool.js';
 
@@ -28,23 +29,8 @@ export async function waitForSsh(pool: SshPool, key: string, endpoint: SshEndpoi
         throw new NexusError('timeout', `${err.message} (still not answering after ${Math.round((options.timeoutMs ?? 60_000) / 1000)} s)`, { cause: err });
       }
       options.onRetry?.(attempt, err);
-      await sleep(delay, options.signal);
+      await sleep(delay, options.signal, 'Waiting for SSH was cancelled.');
       delay = Math.min(delay * 2, 2_000);
     }
   }
-}
-
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(new NexusError('cancelled', 'Waiting for SSH was cancelled.'));
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(new NexusError('cancelled', 'Waiting for SSH was cancelled.'));
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }
