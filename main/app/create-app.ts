@@ -30,7 +30,7 @@ import { daytonaHandlers } from './handlers/daytona.js';
 import { repoHandlers } from './handlers/repos.js';
 import { syncHandlers } from './handlers/sync.js';
 import { terminalHandlers } from './handlers/terminals.js';
-import { applySyncExcludes, startSync, syncHooks } from './sync-wiring.js';
+import { ensureSessions, startSync, syncHooks } from './sync-wiring.js';
 import { workspaceHandlers } from './handlers/workspaces.js';
 
 export interface AppOptions {
@@ -90,7 +90,7 @@ export async function createApp(options: AppOptions): Promise<NexusApp> {
     paths,
     config,
     state,
-    ssh: workspaceSsh({ paths, identity, knownHosts, sshConfig, pool }),
+    ssh: workspaceSsh({ identity, knownHosts, sshConfig, pool }),
     hub,
     log: log.child('daytona'),
     cipher: options.credentialCipher,
@@ -134,7 +134,7 @@ export async function createApp(options: AppOptions): Promise<NexusApp> {
 
   const handlers: Handlers = {
     ...appHandlers(ctx),
-    ...configHandlers(config, paths, () => void applySyncExcludes(sync, workspaces, syncProblem)),
+    ...configHandlers(config, paths, () => void ensureSessions(sync, workspaces, syncProblem)),
     ...daytonaHandlers(daytona),
     ...repoHandlers(repos),
     ...syncHandlers(sync, (id) => daytona.ensureRunning(id)),

@@ -33,19 +33,18 @@ function syncRecords(workspaces: WorkspaceService): EnsureRecord[] {
 export async function startSync(sync: SyncService, workspaces: WorkspaceService, onError: (message: string) => void): Promise<void> {
   try {
     await sync.start();
-    const result = await sync.ensure(syncRecords(workspaces));
-    for (const failure of result.failed) onError(`File sync for ${workspaces.view(failure.id).name} could not be set up: ${failure.error}`);
-    await applySyncExcludes(sync, workspaces, onError);
   } catch (err) {
     onError(err instanceof Error ? err.message : String(err));
+    return;
   }
+  await ensureSessions(sync, workspaces, onError);
 }
 
-/** After sync.exclude changed: each session is made again with the new list. */
-export async function applySyncExcludes(sync: SyncService, workspaces: WorkspaceService, onError: (message: string) => void): Promise<void> {
+/** Every workspace's session, made again where sync.exclude changed (at startup, after Settings saved it). */
+export async function ensureSessions(sync: SyncService, workspaces: WorkspaceService, onError: (message: string) => void): Promise<void> {
   try {
-    const result = await sync.applyExcludes(syncRecords(workspaces));
-    for (const failure of result.failed) onError(`The new sync exclusions could not be applied to ${workspaces.view(failure.id).name}: ${failure.error}`);
+    const result = await sync.ensure(syncRecords(workspaces));
+    for (const failure of result.failed) onError(`File sync for ${workspaces.view(failure.id).name} could not be set up: ${failure.error}`);
   } catch (err) {
     onError(err instanceof Error ? err.message : String(err));
   }

@@ -11,8 +11,6 @@ export interface MonitorOptions {
   log: Logger;
   /** Every state change of any Nexus session: the full list of them, as Mutagen reports it. */
   onSessions: (sessions: MutagenSession[]) => void;
-  /** The monitor died and is being restarted (the list may be stale until it is back). */
-  onInterrupted?: (why: string) => void;
 }
 
 /** A JSON line of a big workspace with many conflicts can be large; past this, drop the line. */
@@ -32,10 +30,6 @@ export class SessionMonitor {
   private lastLineAt = 0;
 
   constructor(private readonly options: MonitorOptions) {}
-
-  get alive(): boolean {
-    return this.child !== null;
-  }
 
   /** When the monitor last printed a state, ms since epoch (0: never). */
   get lastUpdate(): number {
@@ -101,7 +95,6 @@ export class SessionMonitor {
       this.failures++;
       const wait = Math.min(250 * 2 ** (this.failures - 1), 10_000);
       log.warn(`mutagen monitor stopped (${why}); restarting in ${wait} ms`);
-      this.options.onInterrupted?.(why);
       this.timer = setTimeout(() => {
         this.timer = null;
         if (this.running) this.spawn();

@@ -218,14 +218,14 @@ describe.skipIf(!parts.ok)('SyncService with real Mutagen, Docker and sshd', () 
     expect(readdirSync(worktree).sort()).toEqual(before);
   });
 
-  it('applies a changed sync.exclude to the existing session, and loses no file', async () => {
+  it('ensure applies a changed sync.exclude to the existing session, and loses no file', async () => {
     const ws = { id, name: 'a', worktree, sshAlias: alias };
-    expect(await service.applyExcludes([ws])).toEqual({ recreated: [], failed: [] });
+    expect(await service.ensure([ws])).toEqual({ created: [], recreated: [], failed: [], orphaned: [] });
     await service.flush(id);
     expect(await remoteExists('scratch/big.bin')).toBe(false);
     // scratch/ is no longer excluded; out/ now is.
     excludes = ['out/'];
-    expect(await service.applyExcludes([ws])).toEqual({ recreated: [id], failed: [] });
+    expect(await service.ensure([ws])).toEqual({ created: [], recreated: [id], failed: [], orphaned: [] });
     await waitStatus('watching');
     mkdirSync(join(worktree, 'out'), { recursive: true });
     writeFileSync(join(worktree, 'out', 'gen.js'), 'generated\n');
@@ -238,7 +238,7 @@ describe.skipIf(!parts.ok)('SyncService with real Mutagen, Docker and sshd', () 
     expect(await remoteCat('out/remote.js')).toBe('made in the container\n');
     expect(await localToRemote('after-excludes.txt', 'after the change\n')).toBeLessThan(5_000);
     // Applied once: nothing more to do.
-    expect(await service.applyExcludes([ws])).toEqual({ recreated: [], failed: [] });
+    expect(await service.ensure([ws])).toEqual({ created: [], recreated: [], failed: [], orphaned: [] });
   });
 
   it('terminate removes the session; ensure recreates a missing one', async () => {
@@ -250,7 +250,7 @@ describe.skipIf(!parts.ok)('SyncService with real Mutagen, Docker and sshd', () 
     expect(existsSync(join(worktree, 'README.md'))).toBe(true);
 
     const result = await service.ensure([{ id, name: 'a', worktree, sshAlias: alias }]);
-    expect(result).toEqual({ created: [id], failed: [], orphaned: [] });
+    expect(result).toEqual({ created: [id], recreated: [], failed: [], orphaned: [] });
     await waitStatus('watching');
     expect(await localToRemote('after-ensure.txt', 'after ensure\n')).toBeLessThan(5_000);
     expect((await service.ensure([{ id, name: 'a', worktree, sshAlias: alias }])).created).toEqual([]);

@@ -15,6 +15,7 @@ import type { MutagenBinary } from './mutagen-binary.js';
 import type { MutagenSession } from './session-state.js';
 import { haltMessage, isHalted, parseSessions, sessionName, stagingOf, syntheticState, toSyncState, WORKSPACE_LABEL, workspaceIdOf } from './session-state.js';
 import { writeSshWrappers } from './ssh-wrappers.js';
+import { KeyedMutex } from '../process/keyed-mutex.js';
 
 /** What sync needs to know about a workspace. */
 export interface SyncWorkspace {
@@ -34,17 +35,12 @@ export interface EnsureRecord extends SyncWorkspace {
 export interface EnsureResult {
   /** Sessions that were missing and were created. */
   created: string[];
-  /** Workspaces whose session could not be created, with why (also shown as their lastError). */
+  /** Sessions made again because their ignore list was not the current one. */
+  recreated: string[];
+  /** Workspaces whose session could not be (re)made or reached, with why (also shown as their lastError). */
   failed: Array<{ id: string; error: string }>;
   /** Nexus sessions whose workspace is not in the list (left alone; terminate them if wanted). */
   orphaned: string[];
-}
-
-export interface ExcludesResult {
-  /** Sessions made again with the current ignore list. */
-  recreated: string[];
-  /** Workspaces whose session could not be made again, with why. */
-  failed: Array<{ id: string; error: string }>;
 }
 
 export interface SyncServiceOptions {
@@ -55,15 +51,14 @@ export interface SyncServiceOptions {
   excludes: () => string[];
   log: Logger;
   onState: (workspaceId: string, state: SyncState) => void;
-  /** The private daemon's state (running, restarting, failed …), for a status line. */
-  onDaemonState?: (state: DaemonState) => void;
   /** Environment for Mutagen and ssh (process.env by default). */
   env?: NodeJS.ProcessEnv;
   /** First daemon restart delay (doubles per restart). */
   restartDelayMs?: number;
-  /** A create whose first cycle makes no progress for this long fails (default 120 s). */
-  firstCycleStallMs?: number;
 }
+
+/** A create whose first cycle makes no progress for this long fails. */
+const FIRST_CYCLE_STALL_MS = 120_000;
 
 /** The remote root every workspace syncs into. */
 export const REMOTE_ROOT = '/workspace';
@@ -138,7 +133,7 @@ export class SyncService {
   /** Nexus-side errors (e.g. a resume that could not connect) shown until the session watches. */
   private readonly notes = new Map<string, string>();
   private readonly waiters = new Set<Waiter>();
-  private readonly locks = new Map<string, Promise<unknown>>();
+  private readonly mutex = new KeyedMutex();
 
   constructor(private readonly opts: SyncServiceOptions) {}
 
@@ -291,70 +286,51 @@ export class SyncService {
   }
 
   /**
-   * At startup: recreates the session of each workspace that has none (a lost data folder, a
-   * session terminated outside Nexus). Does not wait for a full cycle. A workspace that cannot be
-   * reached gets a paused session (resumed when it starts) and is reported in `failed`.
+   * Makes sure each workspace has its session, made with the current sync.exclude (at startup,
+   * and after Settings changed sync.exclude). A missing one (a lost data folder, a session
+   * terminated outside Nexus) is created, paused while the workspace sleeps. One made with
+   * another ignore list is made again, since Mutagen cannot change a session's ignores: changes
+   * not yet carried are flushed first when it is connected, both sides keep all their files, and
+   * the new session (two-way-safe) starts from what is there; a paused one stays paused.
+   * A workspace that cannot be reached gets a paused session (resumed when it starts) and is
+   * reported in `failed`. Does not wait for a full cycle.
    */
   async ensure(records: readonly EnsureRecord[]): Promise<EnsureResult> {
     const cli = this.ready();
-    const existing = new Set((await this.list(WORKSPACE_LABEL)).map(workspaceIdOf).filter((id): id is string => id !== null));
-    const result: EnsureResult = { created: [], failed: [], orphaned: [] };
+    const want = ignoresDigest(this.excludes());
+    const existing = new Map<string, MutagenSession>();
+    for (const session of await this.list(WORKSPACE_LABEL)) {
+      const id = workspaceIdOf(session);
+      if (id) existing.set(id, session);
+    }
+    const result: EnsureResult = { created: [], recreated: [], failed: [], orphaned: [] };
     for (const record of records) {
-      if (existing.has(record.id)) continue;
+      const session = existing.get(record.id);
+      if (session?.labels?.[IGNORES_LABEL] === want) continue;
       try {
-        await validateWorkspace(record);
-        const unreachable = await this.locked(record.id, () => this.createSession(cli, record, record.paused === true));
+        if (!session) await validateWorkspace(record);
+        const unreachable = await this.locked(record.id, async () => {
+          if (!session) return this.createSession(cli, record, record.paused === true);
+          // Only a connected session can carry what is pending (a flush of another would wait it out).
+          if (!session.paused && session.status === 'watching') {
+            await cli.run(['sync', 'flush', sessionName(record.id)], { timeoutMs: 30_000 }).catch((err: unknown) => this.opts.log.warn(`could not flush the sync of ${record.id} before applying sync.exclude`, err));
+          }
+          await cli.run(['sync', 'terminate', '--label-selector', `${WORKSPACE_LABEL}=${record.id}`]);
+          return this.createSession(cli, record, session.paused === true);
+        });
+        (session ? result.recreated : result.created).push(record.id);
         if (unreachable) result.failed.push({ id: record.id, error: unreachable });
-        result.created.push(record.id);
-        this.opts.log.info(`recreated the missing sync session of workspace ${record.id}`);
+        this.opts.log.info(session ? `applied the current sync.exclude to workspace ${record.id}` : `recreated the missing sync session of workspace ${record.id}`);
       } catch (err) {
         const message = (err as Error).message;
-        this.opts.log.warn(`could not recreate the sync session of workspace ${record.id}`, err);
+        this.opts.log.warn(`could not ${session ? 'apply sync.exclude to' : 'recreate'} the sync session of workspace ${record.id}`, err);
         this.notes.set(record.id, message);
-        this.emit(record.id, syntheticState('off', 'missing', `Sync is not set up: ${message}`));
+        if (!session) this.emit(record.id, syntheticState('off', 'missing', `Sync is not set up: ${message}`));
         result.failed.push({ id: record.id, error: message });
       }
     }
     const wanted = new Set(records.map((r) => r.id));
-    result.orphaned = [...existing].filter((id) => !wanted.has(id));
-    return result;
-  }
-
-  /**
-   * Makes again each session whose ignore list is not the current one (`sync.exclude` changed,
-   * in Settings or in config.yaml): Mutagen cannot change a session's ignores. Changes not yet
-   * carried are flushed first; both sides keep all their files, and the new session (two-way-safe)
-   * starts from what is there, so a path no longer ignored is synced from now on and one newly
-   * ignored simply stops being synced. A stopped workspace's session is made paused again.
-   */
-  async applyExcludes(records: readonly EnsureRecord[]): Promise<ExcludesResult> {
-    const cli = this.ready();
-    const want = ignoresDigest(this.excludes());
-    const byId = new Map(records.map((r) => [r.id, r]));
-    const result: ExcludesResult = { recreated: [], failed: [] };
-    for (const session of await this.list(WORKSPACE_LABEL)) {
-      const id = workspaceIdOf(session);
-      const record = id ? byId.get(id) : undefined;
-      if (!id || !record || session.labels?.[IGNORES_LABEL] === want) continue;
-      try {
-        const unreachable = await this.locked(id, async () => {
-          // Only a connected session can carry what is pending (a flush of another would wait it out).
-          if (!session.paused && session.status === 'watching') {
-            await cli.run(['sync', 'flush', sessionName(id)], { timeoutMs: 30_000 }).catch((err: unknown) => this.opts.log.warn(`could not flush the sync of ${id} before applying sync.exclude`, err));
-          }
-          await cli.run(['sync', 'terminate', '--label-selector', `${WORKSPACE_LABEL}=${id}`]);
-          return this.createSession(cli, record, session.paused === true);
-        });
-        result.recreated.push(id);
-        if (unreachable) result.failed.push({ id, error: unreachable });
-        this.opts.log.info(`applied the current sync.exclude to workspace ${id}`);
-      } catch (err) {
-        const message = (err as Error).message;
-        this.opts.log.warn(`could not apply sync.exclude to workspace ${id}`, err);
-        this.notes.set(id, message);
-        result.failed.push({ id, error: message });
-      }
-    }
+    result.orphaned = [...existing.keys()].filter((id) => !wanted.has(id));
     return result;
   }
 
@@ -471,7 +447,6 @@ export class SyncService {
   }
 
   private onDaemonState(state: DaemonState): void {
-    this.opts.onDaemonState?.(state);
     if (state.status === 'running') {
       this.monitor?.start();
       return;
@@ -492,11 +467,11 @@ export class SyncService {
 
   /** Resolves at the session's first successful cycle; rejects on a halt, a stall or cancel. */
   private waitFirstCycle(id: string, identifier: string | null, onProgress: (received: number, expected: number) => void, signal: AbortSignal): Promise<void> {
-    const stallMs = this.opts.firstCycleStallMs ?? 120_000;
+    const stallMs = FIRST_CYCLE_STALL_MS;
     return new Promise<void>((resolve, reject) => {
       let lastKey = '';
       let lastProgressAt = Date.now();
-      let lastReported = '';
+      let lastReported: { received: number; expected: number } | null = null;
       let polling = false;
       const finish = (err: Error | null) => {
         this.waiters.delete(check);
@@ -517,16 +492,14 @@ export class SyncService {
           if (!offline) lastProgressAt = Date.now();
         }
         if (staging && /^staging-/.test(session.status ?? '')) {
-          const reported = `${staging.received}/${staging.expected}`;
-          if (reported !== lastReported) {
-            lastReported = reported;
+          if (staging.received !== lastReported?.received || staging.expected !== lastReported.expected) {
+            lastReported = staging;
             onProgress(staging.received, staging.expected);
           }
         }
         if ((session.successfulCycles ?? 0) >= 1) {
           // Staging can finish between two monitor lines: end on "all received" when it showed.
-          const last = /^(\d+)\/(\d+)$/.exec(lastReported);
-          if (last && last[1] !== last[2]) onProgress(Number(last[2]), Number(last[2]));
+          if (lastReported && lastReported.received !== lastReported.expected) onProgress(lastReported.expected, lastReported.expected);
           return finish(null);
         }
         if (isHalted(session.status)) return finish(new NexusError('sync_failed', haltMessage(session.status!)));
@@ -557,15 +530,9 @@ export class SyncService {
 
   /** Operations on one workspace run one at a time. */
   private locked<T>(id: string, task: () => Promise<T>): Promise<T> {
-    const previous = this.locks.get(id) ?? Promise.resolve();
-    const result = previous.then(task, task);
-    const tail = result.catch(() => undefined);
-    this.locks.set(id, tail);
-    void tail.then(() => {
-      if (this.locks.get(id) === tail) this.locks.delete(id);
-    });
-    return result;
+    return this.mutex.run(id, task);
   }
+
 }
 
 function checkId(id: string): string {
