@@ -11,7 +11,7 @@
  * Needs Docker, the nexus-workspace image, Mutagen and OpenSSH (as the sync specs do).
  */
 import { randomBytes } from 'node:crypto';
-import { report } from './lib.js';
+import { median, report } from './lib.js';
 import { mkdirSync, readFileSync, existsSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { nexusPaths } from '../main/config/paths.js';
@@ -28,10 +28,6 @@ const DIRS = 100;
 const RUNS = 3;
 const EDITS = 20;
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length === 0 ? NaN : s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const round = (n: number) => Math.round(n);
 

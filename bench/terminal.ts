@@ -1,7 +1,5 @@
 import { rmSync } from 'node:fs';
-import type { MethodName, Params, Result } from '../shared/contract/methods.js';
-import type { Reply } from '../shared/contract/wire.js';
-import { callInPage } from '../e2e/browser/helpers.js';
+import { callThroughPage } from '../e2e/browser/helpers.js';
 import { run } from '../main/process/run.js';
 import { openCdpPage } from '../testing/cdp-page.js';
 import type { CdpPage } from '../testing/cdp-page.js';
@@ -9,15 +7,9 @@ import { makeRepo } from '../testing/fixtures/git-repo.js';
 import { stopMutagenDaemon } from '../testing/fixtures/docker.js';
 import { tempHome } from '../testing/fixtures/temp-home.js';
 import { startServe } from '../testing/serve-process.js';
-import { median, report } from './lib.js';
+import { median, report, sample } from './lib.js';
 
 const RUNS = 3;
-
-async function call<M extends MethodName>(page: CdpPage, method: M, params: Params<M>): Promise<Result<M>> {
-  const r = (await page.evaluate(callInPage, [method, params] as const)) as Reply;
-  if (!r.ok) throw new Error(`${method} failed: ${r.error.code} ${r.error.message}`);
-  return r.result as Result<M>;
-}
 
 /**
  * Waits until one of the rows under `selector` reads `line`. The check runs inside the page
@@ -57,33 +49,29 @@ export async function bench(): Promise<void> {
   const serve = await startServe({ NEXUS_HOME: home });
   let page: CdpPage | null = null;
   try {
-    page = await openCdpPage(serve.url);
-    const ws = await call(page, 'workspaces.create', { repo: await makeRepo(), name: 'bench-tty', backend: 'docker' });
-    await call(page, 'workspaces.exec', { id: ws.id, command: ['sh', '-c', 'head -c 100M /dev/urandom | base64 > /tmp/big'] });
-    const size = Number((await call(page, 'workspaces.exec', { id: ws.id, command: ['stat', '-c', '%s', '/tmp/big'] })).stdout.trim());
+    const cdp = await openCdpPage(serve.url);
+    page = cdp;
+    const ws = await callThroughPage(cdp, 'workspaces.create', { repo: await makeRepo(), name: 'bench-tty', backend: 'docker' });
+    await callThroughPage(cdp, 'workspaces.exec', { id: ws.id, command: ['sh', '-c', 'head -c 100M /dev/urandom | base64 > /tmp/big'] });
+    const size = Number((await callThroughPage(cdp, 'workspaces.exec', { id: ws.id, command: ['stat', '-c', '%s', '/tmp/big'] })).stdout.trim());
     const mb = size / 1024 / 1024;
 
     // The raw channel: ssh2 through the service's pool, output discarded (the exec keeps 1 MB).
-    const raw: number[] = [];
-    for (let i = 0; i < RUNS; i++) {
-      const t = performance.now();
-      await call(page, 'workspaces.exec', { id: ws.id, command: ['cat', '/tmp/big'] });
-      raw.push((performance.now() - t) / 1000);
-    }
+    const raw = (await sample(RUNS, () => callThroughPage(cdp, 'workspaces.exec', { id: ws.id, command: ['cat', '/tmp/big'] }))).map((ms) => ms / 1000);
 
     // The card's own button opens the terminal, as a user would.
-    await page.click('[aria-label="Open a terminal in bench-tty"]');
+    await cdp.click('[aria-label="Open a terminal in bench-tty"]');
     const term = '[role="group"][aria-label="Terminal in bench-tty"]';
     const rows = `${term} .xterm-rows`;
-    await waitForLine(page, rows, '', 30_000);
+    await waitForLine(cdp, rows, '', 30_000);
     await new Promise((r) => setTimeout(r, 1000));
-    await page.click(`${term} .xterm-screen`);
+    await cdp.click(`${term} .xterm-screen`);
     const pipeline: number[] = [];
     for (let i = 0; i < RUNS; i++) {
-      await page.typeLine('clear');
+      await cdp.typeLine('clear');
       const t = performance.now();
-      await page.typeLine(`cat /tmp/big; echo DONE-${i}-$((6*7))`);
-      await waitForLine(page, rows, `DONE-${i}-${6 * 7}`, 300_000);
+      await cdp.typeLine(`cat /tmp/big; echo DONE-${i}-$((6*7))`);
+      await waitForLine(cdp, rows, `DONE-${i}-${6 * 7}`, 300_000);
       pipeline.push((performance.now() - t) / 1000);
     }
 
@@ -98,7 +86,7 @@ export async function bench(): Promise<void> {
       ],
       { bytes: size, seconds: { pipeline, raw } },
     );
-    await call(page, 'workspaces.delete', { id: ws.id, force: true });
+    await callThroughPage(cdp, 'workspaces.delete', { id: ws.id, force: true });
   } finally {
     await page?.close();
     await serve.stop();

@@ -2,6 +2,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { MethodName, Params, Result } from '../../shared/contract/methods.js';
 import type { Reply } from '../../shared/contract/wire.js';
 import { launchChromium } from '../../testing/browser.js';
+import type { CdpPage } from '../../testing/cdp-page.js';
 import { startServe } from '../../testing/serve-process.js';
 import type { ServeProcess } from '../../testing/serve-process.js';
 
@@ -61,7 +62,7 @@ export async function callInPage([m, p]: readonly [string, unknown]): Promise<un
  * page's session token, one contract call. Used to check what the service holds, not what the
  * UI shows.
  */
-export async function callThroughPage<M extends MethodName>(page: Page, method: M, params: Params<M>): Promise<Result<M>> {
+export async function callThroughPage<M extends MethodName>(page: Pick<CdpPage, 'evaluate'>, method: M, params: Params<M>): Promise<Result<M>> {
   const reply = await page.evaluate(callInPage, [method, params] as const);
   const r = reply as Reply;
   if (!r.ok) throw new Error(`${method} failed: ${r.error.code} ${r.error.message}`);

@@ -1,6 +1,6 @@
 import { NexusError } from '../../shared/errors.js';
 import type { TerminalInfo, TerminalState } from '../../shared/contract/methods/terminals.js';
-import { TERMINAL_MAX_CHUNK, TERMINAL_MAX_ID, TerminalFrameKind, ackCount, decodeTerminalFrame, encodeTerminalFrame } from '../../shared/contract/wire.js';
+import { TERMINAL_FRAME_HEADER, TERMINAL_MAX_CHUNK, TERMINAL_MAX_ID, TerminalFrameKind, ackCount, decodeTerminalFrame, encodeTerminalFrame } from '../../shared/contract/wire.js';
 import type { SshEndpoint } from '../backends/backend.js';
 import type { Logger } from '../log/logger.js';
 import type { EventHub } from '../rpc/event-hub.js';
@@ -12,7 +12,7 @@ import { chunkUtf8, Utf8Splitter } from './utf8.js';
 /** Pause the shell channel when more than this much output is unacknowledged… */
 export const HIGH_WATER = 512 * 1024;
 /** …and resume it once acknowledgements bring it below this. */
-export const LOW_WATER = 384 * 1024;
+const LOW_WATER = 384 * 1024;
 /**
  * Output arriving while a stream is in full flow (a flush happened within STREAMING_MS) waits
  * up to COALESCE_MS so it goes out in a few large frames rather than one per 4 KB PTY read:
@@ -28,7 +28,7 @@ const MAX_EARLY_INPUT = 16 * 1024;
 /** Input the channel has not taken yet (a huge paste into a stalled shell): more is dropped. */
 const MAX_INPUT_BACKLOG = 1024 * 1024;
 /** sshd allows 10 sessions per connection and the pool 8 channels; leave room for exec. */
-export const MAX_TERMINALS_PER_WORKSPACE = 6;
+const MAX_TERMINALS_PER_WORKSPACE = 6;
 
 export const DISCONNECTED_LINE = 'disconnected — press Enter to reconnect';
 
@@ -47,7 +47,6 @@ export interface TerminalServiceDeps {
   pool: { shell(key: string, endpoint: SshEndpoint, options: ShellOptions): Promise<ShellSession> };
   hub: EventHub;
   log: Logger;
-  limits?: { highWater?: number; lowWater?: number; orphanMs?: number };
 }
 
 /** Where a terminal's output frames go (a WebSocket, a MessagePort). */
@@ -85,9 +84,9 @@ interface Terminal {
   unacked: number;
   paused: boolean;
   peer: TerminalPeer | null;
-  /** Output made while nobody receives (before the first attach, after a window closed). */
-  backlog: Buffer[];
-  earlyInput: Buffer[];
+  /** Output frames made while nobody receives (before the first attach, after a window closed). */
+  backlog: Uint8Array[];
+  earlyInput: Uint8Array[];
   earlyInputBytes: number;
   inputDropped: boolean;
   orphanTimer: ReturnType<typeof setTimeout> | null;
@@ -104,15 +103,9 @@ interface Terminal {
 export class TerminalService {
   private readonly terminals = new Map<number, Terminal>();
   private nextId = 1;
-  private readonly highWater: number;
-  private readonly lowWater: number;
-  private readonly orphanMs: number;
   private readonly unwatch: Array<() => void> = [];
 
   constructor(private readonly deps: TerminalServiceDeps) {
-    this.highWater = deps.limits?.highWater ?? HIGH_WATER;
-    this.lowWater = deps.limits?.lowWater ?? LOW_WATER;
-    this.orphanMs = deps.limits?.orphanMs ?? ORPHAN_MS;
     this.unwatch.push(
       deps.hub.on('workspace.changed', (w) => {
         if (w.status === 'stopping' || w.status === 'sleeping' || w.status === 'missing') {
@@ -221,7 +214,7 @@ export class TerminalService {
           if (t.peer !== peer) continue;
           t.peer = null;
           // Nobody sees it now; a reloaded or reconnected window may attach again for a while.
-          t.orphanTimer = setTimeout(() => this.close(t.id), this.orphanMs);
+          t.orphanTimer = setTimeout(() => this.close(t.id), ORPHAN_MS);
           t.orphanTimer.unref?.();
         }
       },
@@ -284,8 +277,7 @@ export class TerminalService {
     // The wake notices ensureRunning raises for this workspace are written into the terminal too.
     const unlisten = this.deps.hub.on('notice', (n) => {
       if (!current() || n.workspaceId !== t.workspaceId) return;
-      if (n.key === `waking:${t.workspaceId}`) this.write(t, `${YELLOW}${n.title}${RESET}\r\n`);
-      else if (n.key === `woke:${t.workspaceId}`) this.write(t, `${YELLOW}${n.title}${RESET}\r\n`);
+      if (n.key === `waking:${t.workspaceId}` || n.key === `woke:${t.workspaceId}`) this.write(t, `${YELLOW}${n.title}${RESET}\r\n`);
     });
     let session: ShellSession;
     try {
@@ -346,14 +338,15 @@ export class TerminalService {
     // Whatever the previous receiver had in flight is lost with it: count only what this one gets.
     t.peer = peer;
     t.unacked = 0;
-    const backlog = t.backlog;
+    for (const frame of t.backlog) {
+      t.unacked += frame.byteLength - TERMINAL_FRAME_HEADER;
+      peer.send(frame);
+    }
     t.backlog = [];
-    for (const chunk of backlog) this.send(t, chunk);
     this.updatePause(t);
   }
 
-  private input(t: Terminal, bytes: Uint8Array): void {
-    const data = Buffer.from(bytes);
+  private input(t: Terminal, data: Uint8Array): void {
     if (t.state === 'connected' && t.session) {
       const channel = t.session.channel;
       if (channel.writableLength > MAX_INPUT_BACKLOG) {
@@ -381,10 +374,10 @@ export class TerminalService {
 
   private updatePause(t: Terminal): void {
     const channel = t.session?.channel;
-    if (!t.paused && t.unacked > this.highWater) {
+    if (!t.paused && t.unacked > HIGH_WATER) {
       t.paused = true;
       channel?.pause();
-    } else if (t.paused && t.unacked < this.lowWater) {
+    } else if (t.paused && t.unacked < LOW_WATER) {
       t.paused = false;
       channel?.resume();
     }
@@ -441,9 +434,11 @@ export class TerminalService {
     this.updatePause(t);
   }
 
+  /** Counts a chunk as unacknowledged and sends it, or keeps its frame for the next receiver. */
   private send(t: Terminal, chunk: Buffer): void {
     t.unacked += chunk.length;
-    if (t.peer) t.peer.send(encodeTerminalFrame(TerminalFrameKind.output, t.id, chunk));
-    else t.backlog.push(Buffer.from(chunk));
+    const frame = encodeTerminalFrame(TerminalFrameKind.output, t.id, chunk);
+    if (t.peer) t.peer.send(frame);
+    else t.backlog.push(frame);
   }
 }

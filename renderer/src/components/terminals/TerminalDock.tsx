@@ -19,16 +19,7 @@ interface Tab {
 
 const tabDomId = (key: string) => `terminal-tab-${key}`;
 const panelDomId = (key: string) => `terminal-panel-${key}`;
-export const terminalLabel = (tab: Pick<Tab, 'name' | 'number'>) => (tab.number === 1 ? `Terminal in ${tab.name}` : `Terminal ${tab.number} in ${tab.name}`);
-
-const STATE_WORDS: Record<TerminalTabState, string> = {
-  opening: 'opening',
-  connecting: 'connecting',
-  connected: 'connected',
-  disconnected: 'disconnected',
-  exited: 'exited',
-  failed: 'failed',
-};
+const terminalLabel = (tab: Pick<Tab, 'name' | 'number'>) => (tab.number === 1 ? `Terminal in ${tab.name}` : `Terminal ${tab.number} in ${tab.name}`);
 
 let nextKey = 1;
 
@@ -120,8 +111,8 @@ export function TerminalDock({ workspaces }: { workspaces: WorkspaceView[] }) {
                   aria-selected={t.key === shown.key}
                   aria-controls={panelDomId(t.key)}
                   tabIndex={t.key === shown.key ? 0 : -1}
-                  aria-label={`${terminalLabel(t)}, ${STATE_WORDS[state]}`}
-                  title={`${terminalLabel(t)} — ${STATE_WORDS[state]}`}
+                  aria-label={`${terminalLabel(t)}, ${state}`}
+                  title={`${terminalLabel(t)} — ${state}`}
                   onClick={() => {
                     setActive(t.key);
                     setCollapsed(false);
