@@ -1,13 +1,14 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
+import { KeyProtection } from '../../shared/contract/methods/daytona.js';
 import { writeFileAtomic } from '../fs/atomic.js';
 import { registerSecret } from '../log/logger.js';
-import type { CredentialCipher, KeyProtection } from './cipher.js';
+import type { CredentialCipher } from './cipher.js';
 
 /** One saved key: ciphertext, the profile it is for and the URL it was validated against. */
 const Entry = z.object({
   apiUrl: z.string(),
-  protection: z.enum(['keychain', 'basic_text', 'file']),
+  protection: KeyProtection,
   /** base64 of the cipher's output. Never the key itself. */
   ciphertext: z.string(),
   savedAt: z.string(),

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Daytona } from '@daytonaio/sdk';
-import type { DaytonaCredentials, ResolvedKey } from '../credentials/daytona-credentials.js';
+import type { DaytonaCredentials } from '../credentials/daytona-credentials.js';
 import type { Logger } from '../log/logger.js';
 import { classify, toNexusError } from './errors.js';
 
@@ -8,7 +8,6 @@ import { classify, toNexusError } from './errors.js';
 export interface DaytonaConnection {
   profile: string;
   apiUrl: string;
-  source: ResolvedKey['source'];
   sdk: Daytona;
   gate: RateGate;
 }
@@ -18,12 +17,12 @@ export interface RetryPolicy {
   rateLimited?: number;
   /** Retries after a 5xx/408 (exponential backoff with jitter). Default 4. */
   server?: number;
-  /** Retries after no answer at all (the SDK already retried the connect twice). Default 2. */
-  unreachable?: number;
-  /** Give up once this much time went into waiting. Default 120 s. */
-  maxWaitMs?: number;
-  signal?: AbortSignal;
 }
+
+/** Retries after no answer at all (the SDK already retried the connect twice). */
+const UNREACHABLE_RETRIES = 2;
+/** Give up once this much time went into waiting. */
+const MAX_WAIT_MS = 120_000;
 
 /** Per-API pause after a 429, shared by every caller (operations and the poller alike). */
 export class RateGate {
@@ -59,8 +58,6 @@ export interface DaytonaClientsOptions {
 export class DaytonaClients {
   private readonly clients = new Map<string, { fingerprint: string; connection: DaytonaConnection }>();
   private readonly gates = new Map<string, RateGate>();
-  /** Every API operation started (the SDK's own status polls inside create/start/stop not counted). */
-  calls = 0;
 
   constructor(private readonly options: DaytonaClientsOptions) {
     options.credentials.onChange((profile) => this.invalidate(profile));
@@ -79,7 +76,7 @@ export class DaytonaClients {
       requestTimeoutMs: this.options.requestTimeoutMs ?? 30_000,
       otelEnabled: false,
     });
-    const connection: DaytonaConnection = { profile, apiUrl: key.apiUrl, source: key.source, sdk, gate: this.gate(key.apiUrl) };
+    const connection: DaytonaConnection = { profile, apiUrl: key.apiUrl, sdk, gate: this.gate(key.apiUrl) };
     this.clients.set(profile, { fingerprint, connection });
     return connection;
   }
@@ -99,19 +96,17 @@ export class DaytonaClients {
    * saying what failed and what to do.
    */
   async call<T>(conn: DaytonaConnection, what: string, fn: () => Promise<T>, policy: RetryPolicy = {}): Promise<T> {
-    const limits = { rateLimited: policy.rateLimited ?? 8, server: policy.server ?? 4, unreachable: policy.unreachable ?? 2 };
+    const limits = { rateLimited: policy.rateLimited ?? 8, server: policy.server ?? 4, unreachable: UNREACHABLE_RETRIES };
     const used = { rateLimited: 0, server: 0, unreachable: 0 };
-    const maxWait = policy.maxWaitMs ?? 120_000;
     let waited = 0;
     for (;;) {
       const gateWait = conn.gate.remaining();
       if (gateWait > 0) {
-        if (waited + gateWait > maxWait) throw toNexusError(Object.assign(new Error('rate limited'), { statusCode: 429 }), conn.apiUrl, what);
+        if (waited + gateWait > MAX_WAIT_MS) throw toNexusError(Object.assign(new Error('rate limited'), { statusCode: 429 }), conn.apiUrl, what);
         waited += gateWait;
-        await conn.gate.ready(policy.signal);
+        await conn.gate.ready();
       }
       try {
-        this.calls++;
         return await fn();
       } catch (err) {
         const failure = classify(err);
@@ -127,10 +122,10 @@ export class DaytonaClients {
         } else if (failure.kind === 'unreachable' && used.unreachable < limits.unreachable) {
           delay = backoff(used.unreachable++, 1_000, 4_000);
         }
-        if (delay === null || waited + delay > maxWait) throw toNexusError(err, conn.apiUrl, what);
+        if (delay === null || waited + delay > MAX_WAIT_MS) throw toNexusError(err, conn.apiUrl, what);
         this.options.log.info(`Daytona call "${what}" failed (${failure.kind}); retrying in ${Math.round(delay)} ms`);
         waited += delay;
-        await sleep(delay, policy.signal);
+        await sleep(delay);
       }
     }
   }

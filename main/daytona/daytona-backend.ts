@@ -230,7 +230,6 @@ export class DaytonaBackend implements Backend {
   async peek(instanceId: string): Promise<SandboxInfo | null> {
     const { profile, sandboxId } = parseInstanceId(instanceId);
     const conn = await this.options.clients.get(profile);
-    this.options.clients.calls++;
     await conn.gate.ready();
     try {
       const sandbox = await conn.sdk.get(sandboxId);
@@ -276,7 +275,6 @@ export class DaytonaBackend implements Backend {
       return rows;
     };
     if (options.retry) return this.options.clients.call(conn, 'list the sandboxes', run);
-    this.options.clients.calls++;
     await conn.gate.ready();
     try {
       return await run();
@@ -328,7 +326,6 @@ export class DaytonaBackend implements Backend {
         { name: `nexus-${name}-${spec.workspaceId.slice(0, 6)}`, labels: { ...labels }, autoStopInterval, autoDeleteInterval: -1, public: false },
         { timeout: Math.max(1, Math.round((deadline - Date.now()) / 1000)) },
       );
-      this.options.clients.calls++;
       try {
         return await abortable(creating, signal);
       } catch (err) {
@@ -409,7 +406,6 @@ export class DaytonaBackend implements Backend {
       }
       if (action) {
         try {
-          this.options.clients.calls++;
           await conn.gate.ready(signal);
           if (goal === 'gone') deleteSent = true;
           await action();

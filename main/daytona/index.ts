@@ -64,8 +64,6 @@ export interface DaytonaParts {
   poller: StatusPoller;
   /** Connects to the workspace service (auto-wake, status, sleep notices) and starts polling. */
   attach(workspaces: WorkspaceService): void;
-  /** Replaces every source of "kept awake by" reasons with this one. */
-  setKeptAwakeBy(fn: (id: string) => string[]): void;
   /** Adds a source of reasons ("open terminal", "file sync"): each service registers its own. Returns the removal. */
   addKeptAwakeBy(fn: (id: string) => string[]): () => void;
   /**
@@ -191,10 +189,6 @@ export function createDaytona(w: DaytonaWiring): DaytonaParts {
         activity: (id) => poller.activity(id),
       };
       poller.start();
-    },
-    setKeptAwakeBy(fn) {
-      reasonSources.clear();
-      reasonSources.add(fn);
     },
     addKeptAwakeBy(fn) {
       reasonSources.add(fn);

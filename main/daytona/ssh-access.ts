@@ -26,7 +26,6 @@ interface Held {
   endpoint: SshEndpoint;
   /** Local epoch ms. */
   refreshAt: number;
-  expiresAt: number;
   timer: NodeJS.Timeout | null;
 }
 
@@ -46,8 +45,6 @@ export class SshAccessManager {
   private readonly share: number;
   /** Server clock minus ours, from the latest token's createdAt (for TTL arithmetic). */
   serverOffsetMs = 0;
-  /** Tokens made so far (for specs and the benchmark). */
-  minted = 0;
   private disposed = false;
 
   constructor(private readonly options: SshAccessOptions) {
@@ -106,13 +103,12 @@ export class SshAccessManager {
     const life = Number.isFinite(created) && Number.isFinite(expires) && expires > created ? expires - created : 60 * 60_000;
     if (Number.isFinite(created)) this.serverOffsetMs = created - received;
     this.forget(instanceId);
-    const held: Held = { endpoint, refreshAt: received + life * this.share, expiresAt: received + life, timer: null };
+    const held: Held = { endpoint, refreshAt: received + life * this.share, timer: null };
     if (!this.disposed) {
       held.timer = setTimeout(() => void this.refreshAhead(instanceId, held), Math.min(2 ** 31 - 1, Math.max(1_000, held.refreshAt - received)));
       held.timer.unref();
     }
     this.tokens.set(instanceId, held);
-    this.minted++;
     this.options.log.info(`new SSH access token for sandbox ${instanceId} (valid ${Math.round(life / 60_000)} min, refreshed after ${Math.round((life * this.share) / 60_000)})`);
     for (const listener of this.listeners) {
       try {

@@ -66,7 +66,8 @@ interface Entry {
   overdue: number;
   /** Local time of the last command Nexus ran through the gateway. */
   localActivityAt: number | null;
-  ttlKey: string;
+  /** The TTL last pushed to the windows (undefined until one is). */
+  shownTtl: TtlValue | null | undefined;
   unreachable: boolean;
 }
 
@@ -86,18 +87,11 @@ export class StatusPoller {
   private readonly entries = new Map<string, Entry>();
   private timer: NodeJS.Timeout | null = null;
   private ticking = false;
-  private keptAwakeBy: (id: string) => string[];
-  /** API calls the poller made (each is one GET or one list page). */
-  calls = 0;
+  private readonly keptAwakeBy: (id: string) => string[];
 
   constructor(private readonly options: StatusPollerOptions) {
     this.timing = { ...DEFAULT_TIMING, ...options.timing };
     this.keptAwakeBy = options.keptAwakeBy ?? (() => []);
-  }
-
-  /** The terminal and sync services tell what they hold open in a workspace. */
-  setKeptAwakeBy(fn: (id: string) => string[]): void {
-    this.keptAwakeBy = fn;
   }
 
   start(): void {
@@ -143,7 +137,6 @@ export class StatusPoller {
   async pollNow(id: string): Promise<BackendInstance | null> {
     const record = this.options.records().find((r) => r.id === id);
     if (!record?.instanceId || record.backend !== 'daytona') return null;
-    this.calls++;
     const info = await this.options.backend.peek(record.instanceId);
     this.apply(record, info, { force: true });
     return info ? instanceOf(record.instanceId, info) : null;
@@ -187,13 +180,11 @@ export class StatusPoller {
       const sameProfile = all.filter((r) => parseInstanceId(r.instanceId!).profile === profile).length;
       if (due.length === 1 && sameProfile === 1) {
         const record = due[0]!;
-        this.calls++;
         const info = await this.options.backend.peek(record.instanceId!);
         if (this.unchanged(record, before)) this.apply(record, info);
       } else {
         // One list call answers for every workspace of this profile (and aligns their schedules,
         // so N idle workspaces cost one call a minute, not N).
-        this.calls++;
         const found = await this.options.backend.peekProfile(profile);
         for (const record of all) {
           if (parseInstanceId(record.instanceId!).profile !== profile) continue;
@@ -241,9 +232,8 @@ export class StatusPoller {
       this.options.notify({ level: 'info', title: `Workspace ${record.name} is running again.`, message: 'It was started outside Nexus.', workspaceId: record.id, key: `woke:${record.id}` });
     }
     const ttl = this.ttl(record.id, info);
-    const ttlKey = keyOf(ttl);
-    if (current !== status || view.statusDetail !== detail || ttlChanged(entry.ttlKey, ttlKey, this.timing.ttlSlackMs)) {
-      entry.ttlKey = ttlKey;
+    if (current !== status || view.statusDetail !== detail || ttlChanged(entry.shownTtl, ttl, this.timing.ttlSlackMs)) {
+      entry.shownTtl = ttl;
       this.options.setLive(record.id, { status, detail, ttl });
     }
     entry.nextAt = now + this.nextGap(entry, mapped.status, ttl);
@@ -310,16 +300,15 @@ export class StatusPoller {
     if (!info || info.state !== 'started') return;
     const entry = this.entry(id);
     const ttl = this.ttl(id, info);
-    const key = keyOf(ttl);
-    if (!ttlChanged(entry.ttlKey, key, this.timing.ttlSlackMs)) return;
-    entry.ttlKey = key;
+    if (!ttlChanged(entry.shownTtl, ttl, this.timing.ttlSlackMs)) return;
+    entry.shownTtl = ttl;
     this.options.setLive(id, { ttl });
   }
 
   private entry(id: string): Entry {
     let entry = this.entries.get(id);
     if (!entry) {
-      entry = { nextAt: 0, errors: 0, overdue: 0, localActivityAt: null, ttlKey: '', unreachable: false };
+      entry = { nextAt: 0, errors: 0, overdue: 0, localActivityAt: null, shownTtl: undefined, unreachable: false };
       this.entries.set(id, entry);
     }
     return entry;
@@ -331,17 +320,12 @@ function instanceOf(instanceId: string, info: SandboxInfo): BackendInstance {
   return { instanceId, status, detail, labels: info.labels };
 }
 
-function keyOf(ttl: TtlValue | null): string {
-  return ttl ? `${Date.parse(ttl.stopsAt)}|${ttl.autoStopMinutes}|${ttl.keptAwakeBy.join(',')}` : 'none';
-}
-
 /** Same reasons and interval, and a stop time within the slack: not worth an event. */
-function ttlChanged(previous: string, next: string, slackMs: number): boolean {
-  if (previous === next) return false;
-  const [pAt, ...pRest] = previous.split('|');
-  const [nAt, ...nRest] = next.split('|');
-  if (pRest.join('|') !== nRest.join('|') || pAt === 'none' || nAt === 'none') return true;
+function ttlChanged(previous: TtlValue | null | undefined, next: TtlValue | null, slackMs: number): boolean {
+  if (previous === undefined) return true;
+  if (previous === null || next === null) return previous !== next;
+  if (previous.autoStopMinutes !== next.autoStopMinutes || previous.keptAwakeBy.join(',') !== next.keptAwakeBy.join(',')) return true;
   // Kept awake: the stop time only slides along with the clock; the reasons are what matter.
-  if ((nRest[1] ?? '') !== '') return false;
-  return Math.abs(Number(pAt) - Number(nAt)) > slackMs;
+  if (next.keptAwakeBy.length > 0) return false;
+  return Math.abs(Date.parse(previous.stopsAt) - Date.parse(next.stopsAt)) > slackMs;
 }

@@ -214,7 +214,7 @@ describe('SSH access tokens', () => {
 
 describe('DaytonaClients.call', () => {
   const clients = () => new DaytonaClients({ credentials: { onChange: () => () => undefined } as unknown as DaytonaCredentials, log });
-  const conn = (): DaytonaConnection => ({ profile: 'default', apiUrl: 'https://d/api', source: 'keychain', sdk: {} as Daytona, gate: new RateGate() });
+  const conn = (): DaytonaConnection => ({ profile: 'default', apiUrl: 'https://d/api', sdk: {} as Daytona, gate: new RateGate() });
 
   it('honours Retry-After on 429 for every caller of that API, and stops after a bounded number', async () => {
     const c = clients();
@@ -268,7 +268,7 @@ interface FakeSandbox {
   autoStopInterval: number;
 }
 
-function pollerRig(options: { workspaces: number; profile?: string } = { workspaces: 1 }) {
+function pollerRig(options: { workspaces: number; profile?: string; keptAwakeBy?: (id: string) => string[] } = { workspaces: 1 }) {
   const sandboxes = new Map<string, FakeSandbox>();
   const live = new Map<string, Live>();
   const notices: Notice[] = [];
@@ -315,6 +315,7 @@ function pollerRig(options: { workspaces: number; profile?: string } = { workspa
       live.set(id, { ...current, ...patch });
     },
     notify: (n) => notices.push(n),
+    ...(options.keptAwakeBy ? { keptAwakeBy: options.keptAwakeBy } : {}),
     log,
   });
   return {
@@ -433,9 +434,9 @@ describe('the status poller', () => {
   });
 
   it('shows what keeps a workspace awake and predicts no stop meanwhile', async () => {
-    const rig = pollerRig({ workspaces: 1 });
+    // The rig's only workspace is ws0000000000.
+    const rig = pollerRig({ workspaces: 1, keptAwakeBy: (wid) => (wid === 'ws0000000000' ? ['open terminal', 'file sync'] : []) });
     const id = rig.records[0]!.id;
-    rig.poller.setKeptAwakeBy((wid) => (wid === id ? ['open terminal', 'file sync'] : []));
     await rig.run(1000);
     expect(rig.live.get(id)!.ttl!.keptAwakeBy).toEqual(['open terminal', 'file sync']);
     expect(rig.poller.predictedAsleep(id)).toBe(false);

@@ -1,5 +1,6 @@
-import { createServer, connect } from 'node:net';
+import { connect } from 'node:net';
 import Docker from 'dockerode';
+import { canBind } from '../../main/docker/ports.js';
 
 /** Labels on every container the emulator makes; a restarted emulator finds its sandboxes by them. */
 export const LABEL = {
@@ -27,48 +28,6 @@ export async function imageExists(docker: Docker, image: string): Promise<boolea
   }
 }
 
-/** A minimal ustar archive (regular files only) for `container.putArchive`. */
-export function tarFiles(files: { name: string; content: string | Buffer; mode: number }[]): Buffer {
-  const blocks: Buffer[] = [];
-  const mtime = Math.floor(Date.now() / 1000);
-  for (const file of files) {
-    const body = Buffer.isBuffer(file.content) ? file.content : Buffer.from(file.content, 'utf8');
-    const header = Buffer.alloc(512, 0);
-    const put = (value: string, offset: number, length: number) => header.write(value, offset, length, 'utf8');
-    const octal = (n: number, length: number) => n.toString(8).padStart(length - 1, '0') + '\0';
-    if (Buffer.byteLength(file.name) > 99) throw new Error(`tar: name too long: ${file.name}`);
-    put(file.name, 0, 100);
-    put(octal(file.mode, 8), 100, 8);
-    put(octal(0, 8), 108, 8); // uid root
-    put(octal(0, 8), 116, 8); // gid root
-    put(octal(body.length, 12), 124, 12);
-    put(octal(mtime, 12), 136, 12);
-    put('        ', 148, 8); // checksum placeholder: spaces
-    put('0', 156, 1); // regular file
-    put('ustar\0', 257, 6);
-    put('00', 263, 2);
-    put('root', 265, 32);
-    put('root', 297, 32);
-    let sum = 0;
-    for (const byte of header) sum += byte;
-    put(sum.toString(8).padStart(6, '0') + '\0 ', 148, 8);
-    blocks.push(header, body);
-    const pad = (512 - (body.length % 512)) % 512;
-    if (pad) blocks.push(Buffer.alloc(pad, 0));
-  }
-  blocks.push(Buffer.alloc(1024, 0));
-  return Buffer.concat(blocks);
-}
-
-/** True when nothing listens on 127.0.0.1:port right now. */
-export function portIsFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.once('error', () => resolve(false));
-    server.listen({ host: '127.0.0.1', port, exclusive: true }, () => server.close(() => resolve(true)));
-  });
-}
-
 /** Ports already published (or reserved, when stopped) by any emulator's containers. */
 export async function portsInUseByEmulators(docker: Docker): Promise<Set<number>> {
   const used = new Set<number>();
@@ -90,7 +49,7 @@ export async function allocateSshPort(docker: Docker, alsoAvoid: Iterable<number
   for (let i = 0; i < span; i++) {
     const port = SSH_PORT_RANGE.min + ((start + i) % span);
     if (avoid.has(port)) continue;
-    if (await portIsFree(port)) return port;
+    if (await canBind(port)) return port;
   }
   throw new Error(`no free port in ${SSH_PORT_RANGE.min}–${SSH_PORT_RANGE.max}`);
 }

@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
+import { tarFiles } from '../../main/docker/tar.js';
 import type { Logger } from '../../main/log/logger.js';
 import { registerSecret } from '../../main/log/logger.js';
 import type { EmulatedClock } from './clock.js';
@@ -11,7 +12,6 @@ import {
   describeDockerError,
   imageExists,
   isPortConflict,
-  tarFiles,
   waitForSsh,
 } from './docker.js';
 import { generateEd25519, writeAtomic } from './keys.js';

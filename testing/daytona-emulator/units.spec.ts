@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { EmulatedClock } from './clock.js';
-import { tarFiles } from './docker.js';
 import { FaultInjector, apiRelativePath } from './faults.js';
 import { newToken } from './store.js';
 
@@ -59,16 +58,5 @@ describe('helpers', () => {
     const tokens = new Set(Array.from({ length: 200 }, () => newToken()));
     expect(tokens.size).toBe(200);
     for (const t of tokens) expect(t).toMatch(/^[A-Za-z0-9]{32}$/);
-  });
-
-  it('writes valid ustar archives', () => {
-    const tar = tarFiles([{ name: 'a.txt', content: 'hello', mode: 0o644 }]);
-    expect(tar.length % 512).toBe(0);
-    expect(tar.subarray(0, 5).toString()).toBe('a.txt');
-    expect(tar.subarray(257, 262).toString()).toBe('ustar');
-    expect(tar.subarray(512, 517).toString()).toBe('hello');
-    let sum = 0;
-    for (let i = 0; i < 512; i++) sum += i >= 148 && i < 156 ? 32 : (tar[i] ?? 0);
-    expect(parseInt(tar.subarray(148, 154).toString(), 8)).toBe(sum);
   });
 });

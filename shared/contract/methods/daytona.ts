@@ -8,6 +8,7 @@ export type CredentialSource = z.infer<typeof CredentialSource>;
 
 /** How a saved key is protected at rest: OS keychain, Electron's basic-text fallback, or a 0600 key file. */
 export const KeyProtection = z.enum(['keychain', 'basic_text', 'file']);
+export type KeyProtection = z.infer<typeof KeyProtection>;
 
 export const DaytonaProfileStatus = z.strictObject({
   name: DaytonaProfileName,
