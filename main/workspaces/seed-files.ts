@@ -50,18 +50,24 @@ function packCommit(repo: string, commit: string, signal: AbortSignal): Promise<
     const list = spawn('git', ['-C', repo, 'rev-list', '--objects', '--no-walk', commit], { stdio: ['ignore', 'pipe', 'ignore'], signal });
     const pack = spawn('git', ['-C', repo, 'pack-objects', '--stdout', '-q'], { stdio: ['pipe', 'pipe', 'ignore'], signal });
     list.stdout.pipe(pack.stdin);
+    // pack-objects may be gone (killed past the limit) while rev-list still writes to it.
+    pack.stdin.on('error', () => undefined);
     const chunks: Buffer[] = [];
     let size = 0;
     pack.stdout.on('data', (c: Buffer) => {
       size += c.length;
-      if (size <= MAX_PACK_BYTES) chunks.push(c);
+      if (size <= MAX_PACK_BYTES) return void chunks.push(c);
+      // Too big to hold: no need to pack the rest.
+      list.kill();
+      pack.kill();
     });
     let listCode: number | null = null;
     list.on('close', (code) => (listCode = code)).on('error', () => resolve(null));
     pack.on('error', () => resolve(null));
     pack.on('close', (code) => {
+      if (size > MAX_PACK_BYTES) return resolve('too-big');
       if (code !== 0 || listCode !== 0) return resolve(null);
-      resolve(size > MAX_PACK_BYTES ? 'too-big' : Buffer.concat(chunks));
+      resolve(Buffer.concat(chunks));
     });
   });
 }
@@ -71,34 +77,33 @@ async function hostIdentity(repo: string, key: string): Promise<string> {
   return out.code === 0 ? out.stdout.trim() : '';
 }
 
+/** The remote scripts exit with this when the image lacks something (not worth a retry). */
+const IMAGE_LACKS = 3;
+
 export async function seedFiles(
   ssh: WorkspaceSsh,
   record: WorkspaceRecord,
   endpoint: SshEndpoint,
   signal: AbortSignal,
 ): Promise<void> {
-  // The remote script can run again from the start, so a connection that drops mid-copy (a
-  // cloud gateway, a busy machine) gets one more try on a fresh connection before create fails.
-  try {
-    await seedOnce(ssh, record, endpoint, signal);
-  } catch (err) {
-    if (signal.aborted || !(err instanceof NexusError) || err.code !== 'ssh_failed') throw err;
-    ssh.drop(record.id);
-    await seedOnce(ssh, record, endpoint, signal);
-  }
-}
-
-/** The remote scripts exit with this when the image lacks something (not worth a retry). */
-const IMAGE_LACKS = 3;
-
-async function seedOnce(ssh: WorkspaceSsh, record: WorkspaceRecord, endpoint: SshEndpoint, signal: AbortSignal): Promise<void> {
   const [name, email] = await Promise.all([hostIdentity(record.repo, 'user.name'), hostIdentity(record.repo, 'user.email')]);
   const pack = await packCommit(record.repo, record.baseCommit, signal);
   if (pack === null) throw new NexusError('git_failed', `Could not pack commit ${record.baseCommit.slice(0, 12)} of ${record.repo}.`);
   // Past this size the first sync copies the files instead (the pack is held in memory); it
   // still needs the folder.
-  if (pack === 'too-big') return runRemote(ssh, record, endpoint, signal, ['sh', '-c', PREPARE_SCRIPT]);
-  await runRemote(ssh, record, endpoint, signal, ['sh', '-c', REMOTE_SCRIPT, 'nexus-seed', record.baseCommit, record.branch, name, email], pack);
+  const [argv, stdin] =
+    pack === 'too-big'
+      ? [['sh', '-c', PREPARE_SCRIPT], undefined]
+      : [['sh', '-c', REMOTE_SCRIPT, 'nexus-seed', record.baseCommit, record.branch, name, email], pack];
+  // The remote script can run again from the start, so a connection that drops mid-copy (a
+  // cloud gateway, a busy machine) gets one more try on a fresh connection before create fails.
+  try {
+    await runRemote(ssh, record, endpoint, signal, argv, stdin);
+  } catch (err) {
+    if (signal.aborted || !(err instanceof NexusError) || err.code !== 'ssh_failed') throw err;
+    ssh.drop(record.id);
+    await runRemote(ssh, record, endpoint, signal, argv, stdin);
+  }
 }
 
 async function runRemote(ssh: WorkspaceSsh, record: WorkspaceRecord, endpoint: SshEndpoint, signal: AbortSignal, argv: string[], stdin?: Buffer): Promise<void> {
