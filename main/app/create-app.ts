@@ -9,7 +9,7 @@ import { createDaytona } from '../daytona/index.js';
 import type { DaytonaOptions } from '../daytona/index.js';
 import { DockerBackend } from '../docker/docker-backend.js';
 import { SyncService } from '../sync/index.js';
-import { createLogger } from '../log/logger.js';
+import { createLogger, prepareLogFile } from '../log/logger.js';
 import type { Logger } from '../log/logger.js';
 import { RepoService } from '../repos/repo-service.js';
 import { EventHub } from '../rpc/event-hub.js';
@@ -67,10 +67,10 @@ const here = dirname(fileURLToPath(import.meta.url));
 
 /** The composition root: builds the services once; both transports share the result. */
 export async function createApp(options: AppOptions): Promise<NexusApp> {
-  const log = options.log ?? createLogger();
+  const paths = nexusPaths(options.home ?? nexusHome());
+  const log = options.log ?? createLogger('nexus', { file: prepareLogFile(paths.logFile) });
   const hub = new EventHub(log.child('events'));
   const ctx: AppContext = { runtime: options.runtime, log, hub };
-  const paths = nexusPaths(options.home ?? nexusHome());
 
   const config = new ConfigStore(paths, log.child('config'));
   await config.load();

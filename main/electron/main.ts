@@ -9,7 +9,7 @@ import type { Reply } from '../../shared/contract/wire.js';
 import type { Workspace } from '../../shared/domain/workspace.js';
 import { createApp } from '../app/create-app.js';
 import type { NexusApp } from '../app/create-app.js';
-import { nexusHome } from '../config/paths.js';
+import { nexusHome, nexusPaths } from '../config/paths.js';
 import { isAppUrl } from '../desktop/app-protocol.js';
 import { safeStorageCipher } from '../desktop/credential-cipher.js';
 import { DesktopController } from '../desktop/desktop-controller.js';
@@ -18,7 +18,7 @@ import { resumeHookOf, resumeWatcher } from '../desktop/resume.js';
 import type { ResumeEvent } from '../desktop/resume.js';
 import type { Coalescer } from '../desktop/debounce.js';
 import { mergeShellEnv, resolveShellEnv } from '../desktop/shell-env.js';
-import { createLogger } from '../log/logger.js';
+import { createLogger, prepareLogFile } from '../log/logger.js';
 import { OsNotifications } from './notifications.js';
 import { lockDownSession, registerAppScheme, serveApp } from './protocol.js';
 import { DesktopStore } from './store.js';
@@ -36,8 +36,9 @@ const iconDir = app.isPackaged ? join(process.resourcesPath, 'icons') : join(her
 const appIcon = existsSync(join(iconDir, 'icon.png')) ? join(iconDir, 'icon.png') : undefined;
 const trayIcon = join(iconDir, process.platform === 'darwin' ? 'trayTemplate.png' : 'tray.png');
 
-const log = createLogger('nexus');
 const home = nexusHome();
+// The same nexus.log the error messages point to (createApp gets this logger).
+const log = createLogger('nexus', { file: prepareLogFile(nexusPaths(home).logFile) });
 const hooks = installTestHooks();
 
 // One NEXUS_HOME, one app: a second NEXUS_HOME (tests, a second profile) gets its own Chromium

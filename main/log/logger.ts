@@ -1,4 +1,5 @@
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, renameSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
 
 /** Values that must never reach a log line: API keys, SSH tokens. Registered when they are learnt. */
 const secrets = new Set<string>();
@@ -64,4 +65,22 @@ export function createLogger(scope = 'nexus', options: LoggerOptions = {}): Logg
     error: (m, e) => write('error', m, e),
     child: (child) => createLogger(`${scope}:${child}`, options),
   };
+}
+
+/** Past this, the log is moved to `<file>.1` at the next start (one old file is kept). */
+export const MAX_LOG_BYTES = 5 * 1024 * 1024;
+
+/**
+ * Readies the app's log file once at startup: its folder exists, and a log past MAX_LOG_BYTES
+ * becomes `<file>.1` (replacing the older one), so a tool used every day never grows it without
+ * bound. Returns the path for `createLogger({ file })`.
+ */
+export function prepareLogFile(file: string, maxBytes = MAX_LOG_BYTES): string {
+  try {
+    mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+    if ((statSync(file, { throwIfNoEntry: false })?.size ?? 0) > maxBytes) renameSync(file, `${file}.1`);
+  } catch {
+    // Logging to stderr still works; the file is a convenience.
+  }
+  return file;
 }
