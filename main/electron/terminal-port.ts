@@ -27,6 +27,8 @@ export function serveTerminalPorts(options: {
         const { port1, port2 } = new MessageChannelMain();
         const link = terminals.connect({ send: (frame) => port1.postMessage(frame) });
         const done = () => {
+          // A reload keeps the same web contents: its listener must not outlive this port.
+          event.sender.off('destroyed', done);
           link.close();
           port1.close();
         };
@@ -37,7 +39,7 @@ export function serveTerminalPorts(options: {
             done();
           }
         });
-        port1.on('close', () => link.close());
+        port1.on('close', done);
         // A reload or a closed window (the page's end goes away, or the contents do): its
         // terminals become orphans, closed unless attached again within a minute.
         event.sender.once('destroyed', done);
